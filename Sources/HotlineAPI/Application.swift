@@ -1,0 +1,111 @@
+import Foundation
+import HotlineStore
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOSSL
+
+/// Everything the server needs to start, read once by the `hotline` command and passed down.
+public struct AppConfiguration: Sendable {
+    /// Address to listen on (`http.host`, `http.port`).
+    public var host: String
+    public var port: Int
+    /// PEM files: the certificate chain and its private key (`tls.cert`, `tls.key`). The server speaks TLS only.
+    public var certificatePath: String
+    public var privateKeyPath: String
+    public var database: DatabaseConfiguration
+    /// Folder of the numbered SQL migrations.
+    public var sqlDirectory: String
+    /// Apply pending migrations (as the owner role) before serving.
+    public var migrateOnStart: Bool
+    /// With this token, `/metrics` answers non-loopback callers too.
+    public var metricsToken: String?
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8443, certificatePath: String, privateKeyPath: String,
+        database: DatabaseConfiguration, sqlDirectory: String = "sql", migrateOnStart: Bool = true,
+        metricsToken: String? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.certificatePath = certificatePath
+        self.privateKeyPath = privateKeyPath
+        self.database = database
+        self.sqlDirectory = sqlDirectory
+        self.migrateOnStart = migrateOnStart
+        self.metricsToken = metricsToken
+    }
+}
+
+/// Why the server would not start.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// TLS 1.2 at least, 1.3 offered; certificate and key from PEM files.
+public func makeTLSConfiguration(certificatePath: String, privateKeyPath: String) throws -> TLSConfiguration {
+    let chain: [NIOSSLCertificate]
+    let key: NIOSSLPrivateKey
+    do {
+        chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+        key = try NIOSSLPrivateKey(file: privateKeyPath, format: .pem)
+    } catch {
+        throw StartupError(description: "cannot read TLS certificate \(certificatePath) or key \(privateKeyPath): \(error)")
+    }
+    guard !chain.isEmpty else { throw StartupError(description: "no certificate in \(certificatePath)") }
+    var tls = TLSConfiguration.makeServerConfiguration(
+        certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+    tls.minimumTLSVersion = .tlsv12
+    tls.maximumTLSVersion = .tlsv13
+    return tls
+}
+
+/// Builds the whole server: pool, migrations before start, router, TLS. Tests call this too.
+public func buildApplication(
+    _ configuration: AppConfiguration, logger: Logger
+) async throws -> some ApplicationProtocol {
+    let migrator = try Migrator(directory: configuration.sqlDirectory)
+    let database = Database(configuration: configuration.database, logger: logger)
+    let tls = try makeTLSConfiguration(
+        certificatePath: configuration.certificatePath, privateKeyPath: configuration.privateKeyPath)
+    let router = buildRouter(database: database, migrator: migrator, configuration: configuration)
+
+    var app = Application(
+        router: router,
+        server: try .tls(.http1(), tlsConfiguration: tls),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hotline"),
+        services: [database.client],
+        logger: logger
+    )
+    if configuration.migrateOnStart {
+        app.beforeServerStarts {
+            guard configuration.database.ownerPassword != nil else {
+                throw StartupError(description: "migrating on start needs the owner role's password (HOTLINE_DB_OWNER_PASSWORD), or pass --no-migrate")
+            }
+            let applied = try await configuration.database.withOwnerConnection(logger: logger) { connection in
+                try await migrator.migrate(on: connection, logger: logger)
+            }
+            logger.info("database schema is current", metadata: ["applied_now": "\(applied.count)", "known": "\(migrator.migrations.count)"])
+        }
+    }
+    return app
+}
+
+/// The routes and the middleware around them.
+public func buildRouter(
+    database: Database, migrator: Migrator, configuration: AppConfiguration
+) -> Router<HotlineRequestContext> {
+    let router = Router(context: HotlineRequestContext.self)
+    router.addMiddleware {
+        RequestIDMiddleware()
+        MetricsMiddleware()
+        LogRequestsMiddleware(.info)
+        ProblemMiddleware()
+    }
+    HealthController(database: database, migrator: migrator).addRoutes(to: router)
+    MetricsController(registry: HotlineMetrics.registry, token: configuration.metricsToken).addRoutes(to: router)
+    let api = router.group("api/v1")
+    ReferenceController(store: ReferenceStore(database: database)).addRoutes(to: api)
+    return router
+}

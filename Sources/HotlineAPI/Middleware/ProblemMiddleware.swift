@@ -1,0 +1,44 @@
+import Hummingbird
+import Logging
+
+/// Turns every error into a problem+json response, so the API has exactly one error shape.
+///
+/// A ``Problem`` renders as is; errors Hummingbird raises (unknown route, bad body, wrong method) become the
+/// problem for their status; anything else is a 500 whose cause is logged with the request id and never shown.
+public struct ProblemMiddleware: RouterMiddleware {
+    public typealias Context = HotlineRequestContext
+
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: HotlineRequestContext,
+        next: (Request, HotlineRequestContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            if problem.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["status": "\(problem.status.code)", "type": "\(problem.type)"])
+            }
+            return problem.response(requestID: context.requestID, instance: request.uri.path)
+        } catch let error as HTTPError {
+            return Problem.fromStatus(error.status, message: error.body)
+                .merging(headers: error.headers)
+                .response(requestID: context.requestID, instance: request.uri.path)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return Problem.internalError(requestID: context.requestID)
+                .response(requestID: context.requestID, instance: request.uri.path)
+        }
+    }
+}
+
+extension Problem {
+    func merging(headers extra: HTTPFields) -> Problem {
+        var copy = self
+        for field in extra where field.name != .contentType && field.name != .contentLength {
+            copy.headers.append(field)
+        }
+        return copy
+    }
+}

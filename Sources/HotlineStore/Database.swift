@@ -1,0 +1,54 @@
+import Logging
+import Metrics
+import PostgresNIO
+
+/// The server's connection pool, as the app role, with pool-use metrics.
+///
+/// Every query of a request goes through here, so the gauge `hotline_db_pool_leased` tells how many connections
+/// are in use and `hotline_db_pool_size` how many there may be.
+public final class Database: Sendable {
+    public let client: PostgresClient
+    public let configuration: DatabaseConfiguration
+    private let leased: Meter
+    private let waits: Timer
+
+    public init(configuration: DatabaseConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.client = PostgresClient(configuration: configuration.appClientConfiguration(), backgroundLogger: logger)
+        self.leased = Meter(label: "hotline_db_pool_leased")
+        self.waits = Timer(label: "hotline_db_pool_wait_seconds", preferredDisplayUnit: .seconds)
+        Gauge(label: "hotline_db_pool_size").record(configuration.poolSize)
+    }
+
+    /// Leases one connection for `body` (which must not keep it).
+    public func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let asked = ContinuousClock.now
+        return try await client.withConnection { connection in
+            waits.recordInterval(since: asked)
+            leased.increment()
+            defer { leased.decrement() }
+            return try await body(connection)
+        }
+    }
+
+    /// Runs `body` in one transaction; a thrown error rolls it back and is rethrown unwrapped (not as
+    /// `PostgresTransactionError`), so an HTTP error thrown inside keeps its status.
+    public func withTransaction<T: Sendable>(
+        logger: Logger, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await withConnection { connection in
+            do {
+                return try await connection.withTransaction(logger: logger) { try await body($0) }
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error.beginError ?? error.commitError ?? error
+            }
+        }
+    }
+}
+
+extension Timer {
+    func recordInterval(since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `hotline`: the server and its tools. Every option also reads an environment variable `HOTLINE_*`
+/// (the option wins); passwords come from the environment only, never from arguments.
+@main
+struct Hotline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hotline",
+        abstract: "Beijing 12345 hotline back end.",
+        subcommands: [Serve.self, Migrate.self, DemoData.self, ImportUnits.self],
+        defaultSubcommand: Serve.self
+    )
+}
