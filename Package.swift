@@ -66,6 +66,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test support: throwaway databases cloned from a migrated template, test certificates.
+        .target(
+            name: "HotlineTestSupport",
+            dependencies: [
+                "HotlineStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/HotlineTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HotlineCoreTests",
             dependencies: ["HotlineCore"],
@@ -73,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HotlineStoreTests",
-            dependencies: ["HotlineStore", "HotlineCore"],
+            dependencies: ["HotlineStore", "HotlineCore", "HotlineTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -82,6 +93,7 @@ let package = Package(
                 "HotlineAPI",
                 "HotlineStore",
                 "HotlineCore",
+                "HotlineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -63,6 +63,7 @@ public struct DatabaseConfiguration: Sendable {
     }
 
     /// Opens one connection as the owner, runs `body`, and closes it (releasing any session-level lock).
+    @discardableResult
     public func withOwnerConnection<T: Sendable>(
         logger: Logger, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
