@@ -24,7 +24,8 @@ RUN swift package resolve
 
 COPY . .
 
-# One RUN so that the `--show-bin-path` lookup uses the same build configuration as the build.
+# One RUN so that the `--show-bin-path` lookup uses the same build configuration as the build. The final chmod makes
+# everything readable by the runtime user whatever modes the files had in the build context.
 # The static Swift backtracer is copied too: statically linked binaries cannot use the toolchain's dynamic one, and
 # without it a crash prints no stack trace (SWIFT_BACKTRACE below points at it).
 RUN swift build -c release --product hotline --static-swift-stdlib \
@@ -33,7 +34,8 @@ RUN swift build -c release --product hotline --static-swift-stdlib \
     && cp "$bin/hotline" /staging/bin/hotline \
     && cp /usr/libexec/swift/linux/swift-backtrace-static /staging/libexec/swift-backtrace-static \
     && find -L "$bin/" -maxdepth 1 -regex '.*\.resources$' -exec cp -Ra {} /staging/bin/ \; \
-    && cp -R sql data /staging/app/
+    && cp -R sql data /staging/app/ \
+    && chmod -R u=rwX,go=rX /staging
 
 # ---------------------------------------------------------------------------------------------------------------
 # Runtime stage
@@ -73,14 +75,15 @@ ENV HOTLINE_HOST=0.0.0.0 \
     HOTLINE_DEMO_UNITS=/app/data/demo-units.csv \
     SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/usr/local/libexec/swift-backtrace-static
 
-USER hotline:hotline
+# Numeric, so that runtimes that check for a non-root user (Kubernetes runAsNonRoot) can tell without /etc/passwd.
+USER 10001:10001
 EXPOSE 8443
 
 # Liveness over the loopback interface (so HOTLINE_HOST must be 0.0.0.0, :: or 127.0.0.1). -k because the server
 # certificate is issued for the public name, not for 127.0.0.1; this probe checks that TLS and HTTP answer, not who.
 # The start period covers the migrations that `serve` applies before it listens.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-    CMD curl -fsS -k -o /dev/null --max-time 4 "https://127.0.0.1:${HOTLINE_PORT:-8443}/health" || exit 1
+    CMD ["/bin/sh", "-c", "curl -fsS -k -o /dev/null --max-time 4 \"https://127.0.0.1:${HOTLINE_PORT:-8443}/health\" || exit 1"]
 
 ENTRYPOINT ["hotline"]
 CMD ["serve"]
