@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import HotlineStore
 import Hummingbird
 import HummingbirdCore
@@ -21,6 +22,14 @@ public struct AppConfiguration: Sendable {
     public var migrateOnStart: Bool
     /// With this token, `/metrics` answers non-loopback callers too.
     public var metricsToken: String?
+    /// How long a login token lives (`auth.token-ttl`).
+    public var tokenLifetime: Duration = .seconds(12 * 3600)
+    /// Failed logins per username before 429, and the window they count in.
+    public var loginThrottle = LoginThrottle()
+    /// bcrypt cost for new password hashes (at least 10).
+    public var bcryptCost: UInt8 = 12
+    /// The time; tests pin it.
+    public var clock: WallClock = .system
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, certificatePath: String, privateKeyPath: String,
@@ -105,7 +114,22 @@ public func buildRouter(
     }
     HealthController(database: database, migrator: migrator).addRoutes(to: router)
     MetricsController(registry: HotlineMetrics.registry, token: configuration.metricsToken).addRoutes(to: router)
+
+    let hasher = PasswordHasher(cost: configuration.bcryptCost)
+    let authStore = AuthStore(database: database)
+    let userStore = UserStore(database: database)
+    let auth = AuthController(
+        auth: authStore, users: userStore, hasher: hasher, clock: configuration.clock,
+        tokenLifetime: configuration.tokenLifetime, throttle: configuration.loginThrottle)
+
+    // Open: logging in.
+    auth.addPublicRoutes(to: router.group("api/v1"))
+    // Everything else under /api/v1 needs a caller (401 without one).
     let api = router.group("api/v1")
+        .add(middleware: AuthMiddleware(store: authStore, clock: configuration.clock))
+        .group(context: AuthenticatedContext.self)
+    auth.addRoutes(to: api)
+    UsersController(users: userStore, hasher: hasher, database: database).addRoutes(to: api)
     ReferenceController(store: ReferenceStore(database: database)).addRoutes(to: api)
     return router
 }

@@ -1,3 +1,4 @@
+import HotlineCore
 import Hummingbird
 import NIOCore
 
@@ -8,6 +9,10 @@ public struct HotlineRequestContext: RequestContext {
     public let remoteAddress: SocketAddress?
     /// `X-Request-Id`: the caller's when it sent a sane one, else ours. Set by ``RequestIDMiddleware``.
     public var requestID: String
+    /// The authenticated caller, set by ``AuthMiddleware``; nil for anonymous requests.
+    public var identity: Identity?
+    /// SHA-256 of the bearer secret the caller used.
+    public var tokenHash: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

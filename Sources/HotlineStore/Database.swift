@@ -1,3 +1,4 @@
+import HotlineCore
 import Logging
 import Metrics
 import PostgresNIO
@@ -21,6 +22,7 @@ public final class Database: Sendable {
     }
 
     /// Leases one connection for `body` (which must not keep it).
+    @discardableResult
     public func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let asked = ContinuousClock.now
         return try await client.withConnection { connection in
@@ -50,5 +52,30 @@ extension Timer {
     func recordInterval(since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+}
+
+extension Database {
+    /// Runs `body` in one transaction that first sets the caller's identity transaction-locally
+    /// (`hotline.set_identity`, i.e. `SET LOCAL`), so row-level security sees this caller and nobody else's
+    /// identity can leak through the pooled connection. Every request's data access goes through here.
+    public func withIdentity<T: Sendable>(
+        _ identity: Identity, logger: Logger, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await withTransaction(logger: logger) { connection in
+            try await connection.setIdentity(identity, logger: logger)
+            return try await body(connection)
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// `SELECT hotline.set_identity(kind, id, role, district, unit)`: values travel as bound parameters.
+    public func setIdentity(_ identity: Identity, logger: Logger) async throws {
+        try await query(
+            """
+            SELECT hotline.set_identity(\(identity.kind.rawValue), \(identity.id), \(identity.role.rawValue),
+                                        \(identity.districtCode?.rawValue), \(identity.unitID))
+            """, logger: logger)
     }
 }

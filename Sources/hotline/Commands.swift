@@ -18,6 +18,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "TLS private key, PEM. [HOTLINE_TLS_KEY, default .data/certs/server-key.pem]") var tlsKey: String?
     @Flag(help: "Do not apply pending migrations before serving. [HOTLINE_MIGRATE=false]") var noMigrate = false
     @Option(help: "Token that lets non-loopback callers read /metrics. [HOTLINE_METRICS_TOKEN]") var metricsToken: String?
+    @Option(help: "Hours a login token lives. [HOTLINE_TOKEN_TTL_HOURS, default 12]") var tokenTTLHours: Int?
+    @Option(help: "Failed logins per username before 429. [HOTLINE_LOGIN_MAX_FAILURES, default 5]") var loginMaxFailures: Int?
+    @Option(help: "Seconds failed logins count for. [HOTLINE_LOGIN_WINDOW_SECONDS, default 900]") var loginWindowSeconds: Int?
+    @Option(help: "bcrypt cost for new passwords. [HOTLINE_BCRYPT_COST, default 12]") var bcryptCost: Int?
 
     func run() async throws {
         let logger = try common.makeLogger(label: "hotline")
@@ -25,7 +29,7 @@ struct Serve: AsyncParsableCommand {
             guard let p = Int($0), (1...65535).contains(p) else { throw ValidationError("HOTLINE_PORT must be a port number") }
             return p
         } ?? 8443
-        let configuration = AppConfiguration(
+        var configuration = AppConfiguration(
             host: host ?? env("HOST") ?? "127.0.0.1",
             port: portValue,
             certificatePath: tlsCert ?? env("TLS_CERT") ?? ".data/certs/server.pem",
@@ -35,6 +39,17 @@ struct Serve: AsyncParsableCommand {
             migrateOnStart: !(noMigrate || env("MIGRATE") == "false"),
             metricsToken: metricsToken ?? env("METRICS_TOKEN")
         )
+        func positive(_ option: Int?, _ name: String, _ fallback: Int) throws -> Int {
+            if let option { return option }
+            guard let raw = env(name) else { return fallback }
+            guard let value = Int(raw), value > 0 else { throw ValidationError("HOTLINE_\(name) must be a positive integer") }
+            return value
+        }
+        configuration.tokenLifetime = .seconds(try positive(tokenTTLHours, "TOKEN_TTL_HOURS", 12) * 3600)
+        configuration.loginThrottle = LoginThrottle(
+            maxFailures: try positive(loginMaxFailures, "LOGIN_MAX_FAILURES", 5),
+            window: .seconds(try positive(loginWindowSeconds, "LOGIN_WINDOW_SECONDS", 900)))
+        configuration.bcryptCost = try bcryptCostValue(bcryptCost)
         _ = HotlineMetrics.registry
         let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()
@@ -79,20 +94,72 @@ struct ImportUnits: AsyncParsableCommand {
     }
 }
 
-/// `hotline demo-data`: sample data for a local server (never run by migrations).
+/// `hotline demo-data`: sample data for a local server (never run by migrations). Idempotent: a second run resets
+/// the demo accounts' passwords and keeps a still-valid demo API key.
 struct DemoData: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo-data", abstract: "Load demo data: street-level units of all 16 districts. Idempotent.")
+        commandName: "demo-data",
+        abstract: "Load demo data: street-level units of all 16 districts, demo accounts, a demo API client.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var db: DatabaseOptions
     @Option(help: "Street-level units CSV. [HOTLINE_DEMO_UNITS, default data/demo-units.csv]") var units: String?
+    @Option(help: "Where to write the demo client's API key. [HOTLINE_DEMO_API_KEY_FILE, default .data/demo-api-key]")
+    var apiKeyFile: String?
+    @Option(help: "bcrypt cost. [HOTLINE_BCRYPT_COST, default 12]") var bcryptCost: Int?
+
+    /// The demo accounts: username, role, district, unit, display name.
+    static let accounts: [(String, Role, String?, String?, String)] = [
+        ("admin", .cityAdmin, nil, nil, "City administrator"),
+        ("operator", .centreOperator, nil, nil, "Hotline operator"),
+        ("supervisor", .centreSupervisor, nil, nil, "Hotline supervisor"),
+        ("chaoyang", .districtAdmin, "110105", nil, "Chaoyang district admin"),
+        ("haidian", .districtAdmin, "110108", nil, "Haidian district admin"),
+        ("chaoyang-street", .streetHandler, "110105", "110105001", "Jianwai Subdistrict handler"),
+        ("haidian-street", .streetHandler, "110108", "110108001", "Wanshoulu Subdistrict handler"),
+        ("housing", .departmentHandler, nil, "dept.housing", "Municipal housing commission handler"),
+        ("planner", .proactivePlanner, nil, nil, "Proactive-governance planner"),
+        ("analyst", .analyst, nil, nil, "Analyst"),
+    ]
 
     func run() async throws {
         let logger = try common.makeLogger(label: "hotline.demo")
+        let database = try db.configuration()
         let result = try await importUnits(
-            file: units ?? env("DEMO_UNITS") ?? "data/demo-units.csv", database: db.configuration(), logger: logger)
+            file: units ?? env("DEMO_UNITS") ?? "data/demo-units.csv", database: database, logger: logger)
         print("demo units: \(result.inserted) added, \(result.updated) updated")
+
+        let password = env("DEMO_PASSWORD") ?? "demo-12345"
+        let hasher = PasswordHasher(cost: try bcryptCostValue(bcryptCost))
+        let keyFile = apiKeyFile ?? env("DEMO_API_KEY_FILE") ?? ".data/demo-api-key"
+        let existingKey = (try? String(contentsOfFile: keyFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let newKey: String? = try await database.withOwnerConnection(logger: logger) { connection in
+            try await AccountMaintenance.inTransaction(connection, logger: logger) {
+                for (username, role, district, unit, name) in Self.accounts {
+                    try await AccountMaintenance.addUser(
+                        username: username, displayName: name, password: password, role: role,
+                        districtCode: district.flatMap(DistrictCode.init), unitID: unit, replace: true,
+                        hasher: hasher, on: connection, logger: logger)
+                }
+                // Keep the key in the file while it is still the live demo client's; otherwise issue a new one.
+                if let existingKey, !existingKey.isEmpty,
+                   try await AccountMaintenance.isLiveKey(existingKey, ofClient: "demo-centre", on: connection, logger: logger)
+                {
+                    return nil
+                }
+                try await AccountMaintenance.revokeClient(name: "demo-centre", on: connection, logger: logger)
+                return try await AccountMaintenance.addClient(name: "demo-centre", role: .centreOperator, on: connection, logger: logger).key
+            }
+        }
+        print("demo accounts: \(Self.accounts.map(\.0).joined(separator: ", "))")
+        if let newKey {
+            let url = URL(fileURLWithPath: keyFile)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: keyFile, contents: Data((newKey + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            print("demo API client demo-centre: new key written to \(keyFile)")
+        } else {
+            print("demo API client demo-centre: key in \(keyFile) still valid")
+        }
     }
 }
 

@@ -2,7 +2,7 @@ import Hummingbird
 import HotlineCore
 import HotlineStore
 
-/// Reference data: districts, units, the dispatch catalogue.
+/// Reference data: districts, units, the dispatch catalogue. Any authenticated caller may read it.
 ///
 /// | method | path                  | query                     | answer                         |
 /// |--------|-----------------------|---------------------------|--------------------------------|
@@ -12,7 +12,7 @@ import HotlineStore
 struct ReferenceController {
     let store: ReferenceStore
 
-    func addRoutes(to group: RouterGroup<HotlineRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("/districts", use: districts)
         group.get("/units", use: units)
         group.get("/categories", use: categories)
@@ -51,12 +51,12 @@ struct ReferenceController {
         var items: [Item]
     }
 
-    @Sendable func districts(_ request: Request, context: HotlineRequestContext) async throws -> List<DistrictBody> {
+    @Sendable func districts(_ request: Request, context: AuthenticatedContext) async throws -> List<DistrictBody> {
         let districts = try await store.districts(logger: context.logger)
         return List(items: districts.map { DistrictBody(code: $0.code.rawValue, nameZh: $0.nameZh, namePinyin: $0.namePinyin) })
     }
 
-    @Sendable func units(_ request: Request, context: HotlineRequestContext) async throws -> List<UnitBody> {
+    @Sendable func units(_ request: Request, context: AuthenticatedContext) async throws -> List<UnitBody> {
         var district: DistrictCode?
         if let raw = request.uri.queryParameters["districtCode"].map(String.init) {
             guard let code = DistrictCode(raw) else {
@@ -80,7 +80,7 @@ struct ReferenceController {
         })
     }
 
-    @Sendable func categories(_ request: Request, context: HotlineRequestContext) async throws -> List<CategoryBody> {
+    @Sendable func categories(_ request: Request, context: AuthenticatedContext) async throws -> List<CategoryBody> {
         let categories = try await store.categories(logger: context.logger)
         return List(items: categories.map {
             CategoryBody(
