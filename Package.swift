@@ -72,6 +72,7 @@ let package = Package(
         .target(
             name: "HotlineTestSupport",
             dependencies: [
+                "HotlineCore",
                 "HotlineStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

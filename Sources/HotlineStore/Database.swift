@@ -72,10 +72,11 @@ extension Database {
 extension PostgresConnection {
     /// `SELECT hotline.set_identity(kind, id, role, district, unit)`: values travel as bound parameters.
     public func setIdentity(_ identity: Identity, logger: Logger) async throws {
-        try await query(
+        // Consume the result: an error raised by the function arrives with the rows.
+        _ = try await query(
             """
             SELECT hotline.set_identity(\(identity.kind.rawValue), \(identity.id), \(identity.role.rawValue),
                                         \(identity.districtCode?.rawValue), \(identity.unitID))
-            """, logger: logger)
+            """, logger: logger).collect()
     }
 }
