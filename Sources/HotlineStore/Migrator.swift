@@ -132,7 +132,8 @@ public struct Migrator: Sendable {
             do {
                 for (index, statement) in SQLScript.split(migration.sql).enumerated() {
                     do {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        // Consume the rows: an error raised while producing them arrives with them.
+                        _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
                     } catch {
                         throw MigrationError.failed(
                             version: migration.version, name: migration.name, statement: index + 1,

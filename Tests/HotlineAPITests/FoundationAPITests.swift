@@ -35,8 +35,10 @@ import Testing
     }
 
     @Test func districtsAreTheSixteen() async throws {
-        try await withTestApp { client in
-            try await client.execute(uri: "/api/v1/districts", method: .get) { response in
+        try await withSeededApp { app in
+            let client = app.client
+            let auth = bearer(try await app.login("analyst"))
+            try await client.execute(uri: "/api/v1/districts", method: .get, headers: auth) { response in
                 #expect(response.status == .ok)
                 let items = response.json()["items"] as? [[String: Any]] ?? []
                 #expect(items.count == 16)
@@ -47,17 +49,23 @@ import Testing
     }
 
     @Test func unitsFilterByDistrictAndKind() async throws {
-        try await withTestApp { client in
-            try await client.execute(uri: "/api/v1/units?districtCode=110105", method: .get) { response in
+        try await withSeededApp { app in
+            let client = app.client
+            let auth = bearer(try await app.login("analyst"))
+            try await client.execute(uri: "/api/v1/units?districtCode=110105", method: .get, headers: auth) { response in
                 let items = response.json()["items"] as? [[String: Any]] ?? []
-                #expect(items.map { $0["id"] as? String } == ["gov.110105"])
+                #expect(items.map { $0["id"] as? String } == ["110105001", "110105002", "gov.110105"])
             }
-            try await client.execute(uri: "/api/v1/units?kind=department", method: .get) { response in
+            try await client.execute(uri: "/api/v1/units?districtCode=110105&kind=street", method: .get, headers: auth) { response in
+                let items = response.json()["items"] as? [[String: Any]] ?? []
+                #expect(items.map { $0["id"] as? String } == ["110105001", "110105002"])
+            }
+            try await client.execute(uri: "/api/v1/units?kind=department", method: .get, headers: auth) { response in
                 let items = response.json()["items"] as? [[String: Any]] ?? []
                 #expect(items.count >= 10)
                 #expect(items.allSatisfy { $0["kind"] as? String == "department" && $0["districtCode"] == nil })
             }
-            try await client.execute(uri: "/api/v1/units?districtCode=999999", method: .get) { response in
+            try await client.execute(uri: "/api/v1/units?districtCode=999999", method: .get, headers: auth) { response in
                 #expect(response.status == .badRequest)
                 let body = response.json()
                 #expect(body["type"] as? String == "/problems/invalid-parameter")
@@ -67,8 +75,10 @@ import Testing
     }
 
     @Test func categoriesCarryDirectionAndTier() async throws {
-        try await withTestApp { client in
-            try await client.execute(uri: "/api/v1/categories", method: .get) { response in
+        try await withSeededApp { app in
+            let client = app.client
+            let auth = bearer(try await app.login("analyst"))
+            try await client.execute(uri: "/api/v1/categories", method: .get, headers: auth) { response in
                 let items = response.json()["items"] as? [[String: Any]] ?? []
                 let classes = items.filter { $0["parentCode"] != nil }
                 #expect(classes.count >= 40)
@@ -108,8 +118,12 @@ import Testing
 
     @Test func metricsNeedLoopbackOrToken() async throws {
         // In-process router tests have no peer address, so only the token opens /metrics.
-        try await withTestApp(metricsToken: "s3cret-metrics-token") { client in
-            try await client.execute(uri: "/api/v1/districts", method: .get) { _ in }
+        try await withSeededApp(configure: { $0.metricsToken = "s3cret-metrics-token" }) { app in
+            let client = app.client
+            let auth = bearer(try await app.login("analyst"))
+            try await client.execute(uri: "/api/v1/districts", method: .get, headers: auth) { response in
+                #expect(response.status == .ok)
+            }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .notFound)
             }

@@ -4,16 +4,64 @@ import HotlineStore
 import HotlineTestSupport
 import Hummingbird
 import HummingbirdTesting
+import HTTPTypes
 import Logging
+import NIOCore
 
 /// Builds the real application (TLS included) on a throwaway database.
 func makeTestConfiguration(_ database: DatabaseConfiguration, migrate: Bool = false, metricsToken: String? = nil) throws -> AppConfiguration {
     let certs = try TestEnvironment.certificateDirectory()
-    return AppConfiguration(
+    var configuration = AppConfiguration(
         host: "127.0.0.1", port: 0,
         certificatePath: certs + "/server.pem", privateKeyPath: certs + "/server-key.pem",
         database: database, sqlDirectory: TestEnvironment.sqlDirectory, migrateOnStart: migrate,
         metricsToken: metricsToken)
+    configuration.bcryptCost = 10
+    return configuration
+}
+
+/// A running test application with the seeded accounts (``Fixtures``) and a clock the test controls.
+struct SeededApp: Sendable {
+    let client: any TestClientProtocol
+    let ids: [String: UUID]
+    let clock: TestClock
+    let database: DatabaseConfiguration
+
+    /// Logs a seeded account in; returns its bearer token.
+    func login(_ username: String, password: String = Fixtures.password) async throws -> String {
+        try await client.execute(
+            uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: #"{"username":"\#(username)","password":"\#(password)"}"#)
+        ) { response in
+            guard response.status == .ok, let token = response.json()["token"] as? String else {
+                throw LoginFailed(status: response.status.code)
+            }
+            return token
+        }
+    }
+
+    struct LoginFailed: Error { let status: Int }
+}
+
+func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+/// Runs `body` against an application on a fresh database with the seeded accounts.
+func withSeededApp<T: Sendable>(
+    _ setup: TestingSetup = .router,
+    configure: @Sendable (inout AppConfiguration) -> Void = { _ in },
+    _ body: @Sendable @escaping (SeededApp) async throws -> T
+) async throws -> T {
+    try await withTestDatabase { database in
+        let ids = try await Fixtures.seedAccounts(database)
+        let clock = TestClock()
+        var configuration = try makeTestConfiguration(database)
+        configuration.clock = clock.wallClock
+        configure(&configuration)
+        let app = try await buildApplication(configuration, logger: TestEnvironment.logger)
+        return try await app.test(setup) { client in
+            try await body(SeededApp(client: client, ids: ids, clock: clock, database: database))
+        }
+    }
 }
 
 /// Runs `body` against a fresh migrated database and an application in front of it.

@@ -68,7 +68,7 @@ import Testing
         try await withTestDatabase(migrated: false) { config in
             let migrator = Migrator(migrations: [
                 Migration(version: 1, name: "ok", sql: "CREATE SCHEMA IF NOT EXISTS hotline; CREATE TABLE hotline.a (x int);"),
-                Migration(version: 2, name: "bad", sql: "CREATE TABLE hotline.b (x int);\nINSERT INTO hotline.b VALUES (1 / 0);"),
+                Migration(version: 2, name: "bad", sql: "CREATE TABLE hotline.b (x int);\nSELECT 1 / 0;"),
             ])
             do {
                 try await config.withOwnerConnection(logger: logger) { try await migrator.migrate(on: $0, logger: logger) }

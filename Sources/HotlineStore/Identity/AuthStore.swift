@@ -53,14 +53,14 @@ public struct AuthStore: Sendable {
     public func recordAttempt(username: String, at: Date, succeeded: Bool, userID: UUID?, logger: Logger) async throws {
         try await database.withConnection { connection in
             try await connection.query(
-                "SELECT hotline.auth_record_attempt(\(username), \(at), \(succeeded), \(userID))", logger: logger)
+                "SELECT hotline.auth_record_attempt(\(username), \(at), \(succeeded), \(userID))", logger: logger).collect()
         }
     }
 
     public func createSession(tokenHash: String, userID: UUID, now: Date, expiresAt: Date, logger: Logger) async throws {
         try await database.withConnection { connection in
             try await connection.query(
-                "SELECT hotline.auth_create_session(\(tokenHash), \(userID), \(now), \(expiresAt))", logger: logger)
+                "SELECT hotline.auth_create_session(\(tokenHash), \(userID), \(now), \(expiresAt))", logger: logger).collect()
         }
     }
 
