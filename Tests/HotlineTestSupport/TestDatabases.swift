@@ -8,6 +8,7 @@ import PostgresNIO
 public enum TestEnvironment {
     public struct Missing: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     static func value(_ name: String) throws -> String {

@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import HotlineAPI
+import HotlineCore
+import HotlineStore
+import HotlineTestSupport
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// docs/security.md's matrix is the specification: every route is in it, it names no route that does not exist,
+/// and every `no` cell is refused with 403 for that role.
+@Suite struct SecurityMatrixTests {
+    struct Row {
+        var method: String
+        var path: String
+        var cells: [String: String]
+    }
+
+    static let roleColumns = ["city_admin", "centre_operator", "centre_supervisor", "district_admin", "street_handler",
+                              "department_handler", "proactive_planner", "analyst"]
+    /// A seeded account for each role column.
+    static let accountFor: [String: String] = [
+        "city_admin": "admin", "centre_operator": "operator", "centre_supervisor": "supervisor",
+        "district_admin": "chaoyang", "street_handler": "chaoyang-street", "department_handler": "housing",
+        "proactive_planner": "planner", "analyst": "analyst",
+    ]
+
+    static func matrix() throws -> [Row] {
+        let text = try String(contentsOfFile: TestEnvironment.projectRoot + "/docs/security.md", encoding: .utf8)
+        guard let start = text.range(of: "<!-- matrix:start -->"), let end = text.range(of: "<!-- matrix:end -->") else {
+            throw TestEnvironment.Missing(description: "docs/security.md has no matrix markers")
+        }
+        var rows: [Row] = []
+        for line in text[start.upperBound..<end.lowerBound].split(separator: "\n") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count == 2 + roleColumns.count, ["GET", "POST", "PATCH", "PUT", "DELETE"].contains(cells[0]) else { continue }
+            let path = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            rows.append(Row(method: cells[0], path: path, cells: Dictionary(uniqueKeysWithValues: zip(roleColumns, cells[2...]))))
+        }
+        return rows
+    }
+
+    @Test func matrixAndRouterListTheSameRoutes() async throws {
+        try await withTestDatabase { database in
+            let router = buildRouter(
+                database: Database(configuration: database, logger: TestEnvironment.logger),
+                migrator: try Migrator(directory: TestEnvironment.sqlDirectory),
+                configuration: try makeTestConfiguration(database))
+            let routed = Set(router.routes.map { "\($0.method) \($0.path)" }.filter { $0.contains(" /api/") })
+            let documented = Set(try Self.matrix().map { "\($0.method) \($0.path)" })
+            #expect(routed.subtracting(documented).isEmpty, "routes missing from docs/security.md: \(routed.subtracting(documented).sorted())")
+            #expect(documented.subtracting(routed).isEmpty, "docs/security.md names routes that do not exist: \(documented.subtracting(routed).sorted())")
+            #expect(try Self.matrix().allSatisfy { row in row.cells.values.allSatisfy { ["open", "yes", "no", "self", "own district"].contains($0) } })
+        }
+    }
+
+    @Test func everyNoCellIs403() async throws {
+        let rows = try Self.matrix()
+        try await withSeededApp { app in
+            var tokens: [String: String] = [:]
+            for (role, username) in Self.accountFor { tokens[role] = try await app.login(username) }
+            var checked = 0
+            for row in rows {
+                for (role, cell) in row.cells {
+                    let uri = row.path.replacingOccurrences(of: "{id}", with: app.ids["admin"]!.uuidString.lowercased())
+                    let method = HTTPRequest.Method(row.method)!
+                    let body: ByteBuffer? = method == .get ? nil : ByteBuffer(string: "{}")
+                    let headers = bearer(tokens[role]!).merging([.contentType: "application/json"])
+                    try await app.client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+                        if cell == "no" {
+                            #expect(response.status == .forbidden, "\(role) \(row.method) \(row.path)")
+                        } else {
+                            #expect(response.status != .forbidden && response.status != .unauthorized,
+                                    "\(role) \(row.method) \(row.path) got \(response.status)")
+                        }
+                    }
+                    checked += 1
+                    // Logging out ends the session: log in again for the following rows.
+                    if row.path == "/api/v1/auth/logout" { tokens[role] = try await app.login(Self.accountFor[role]!) }
+                }
+            }
+            #expect(checked == rows.count * Self.roleColumns.count)
+        }
+    }
+}
