@@ -19,8 +19,9 @@ BEGIN
 END
 $$;
 
--- Functions are executable by PUBLIC by default; this project grants EXECUTE function by function.
-ALTER DEFAULT PRIVILEGES IN SCHEMA hotline REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- Functions are executable by PUBLIC by default; this project grants EXECUTE function by function. (A per-schema
+-- `ALTER DEFAULT PRIVILEGES IN SCHEMA` cannot remove that built-in default; the role-wide form can.)
+ALTER DEFAULT PRIVILEGES FOR ROLE hotline_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
 -- /ready compares the applied migrations with the files the server ships.
 GRANT SELECT ON hotline.schema_migrations TO hotline_app;

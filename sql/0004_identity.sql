@@ -44,7 +44,8 @@ CREATE TABLE hotline.users (
                       'district_admin', 'street_handler', 'department_handler', 'proactive_planner', 'analyst')),
     district_code text REFERENCES hotline.districts (code),
     unit_id       text REFERENCES hotline.units (id),
-    -- bcrypt, never returned by the API; the app role cannot even select it (column grants below).
+    -- bcrypt, never returned by the API; the app role cannot select it (column grants below) and gets one only from
+    -- auth_begin_attempt, for the account a recorded login attempt names.
     password_hash text NOT NULL CHECK (password_hash LIKE '$2%'),
     disabled_at   timestamptz,
     created_at    timestamptz NOT NULL DEFAULT now(),
@@ -123,7 +124,8 @@ CREATE TABLE hotline.sessions (
     created_at  timestamptz NOT NULL,
     expires_at  timestamptz NOT NULL,
     revoked_at  timestamptz,
-    CHECK (expires_at > created_at)
+    -- Whatever the server asks for, no session outlives 30 days.
+    CHECK (expires_at > created_at AND expires_at <= created_at + interval '30 days')
 );
 CREATE INDEX sessions_user_id_idx ON hotline.sessions (user_id) WHERE revoked_at IS NULL;
 ALTER TABLE hotline.sessions ENABLE ROW LEVEL SECURITY;
@@ -150,7 +152,10 @@ ALTER TABLE hotline.api_clients FORCE ROW LEVEL SECURITY;
 CREATE POLICY api_clients_maintenance ON hotline.api_clients TO hotline_owner USING (true) WITH CHECK (true);
 
 -- Every login attempt, for throttling and audit. `username` is what was typed (lowercased), existing or not.
+-- An attempt is recorded as a failure before the password is checked, and turned into a success afterwards, so that
+-- parallel guesses all count.
 CREATE TABLE hotline.login_attempts (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     username     text NOT NULL,
     attempted_at timestamptz NOT NULL,
     succeeded    boolean NOT NULL,
@@ -162,46 +167,76 @@ ALTER TABLE hotline.login_attempts FORCE ROW LEVEL SECURITY;
 CREATE POLICY login_attempts_maintenance ON hotline.login_attempts TO hotline_owner USING (true) WITH CHECK (true);
 
 -- Authentication happens before there is an identity, so it goes through these narrow SECURITY DEFINER functions
--- (run as the owner, which the maintenance policies let through). Each returns only what the step needs.
+-- (run as the owner, which the maintenance policies let through). Each returns only what its step needs.
+--
+-- A login is: in one transaction, auth_recent_failures (which also serialises attempts on the name) and, unless the
+-- throttle says wait, auth_begin_attempt (records the attempt as a failure, returns the account's bcrypt hash);
+-- then bcrypt in the server; then, if it matched, auth_complete_login (marks the attempt a success and opens a
+-- session bound to that attempt's account).
 
--- The account a login names: id, bcrypt hash and scope. Nothing for an unknown name.
-CREATE FUNCTION hotline.auth_login_candidate(p_username text)
-RETURNS TABLE (user_id uuid, password_hash text, display_name text, role text, district_code text, unit_id text,
-               disabled boolean)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = hotline, pg_temp
-AS $$
-    SELECT u.id, u.password_hash, u.display_name, u.role, u.district_code, u.unit_id, u.disabled_at IS NOT NULL
-    FROM hotline.users u WHERE u.username = p_username
-$$;
-
--- Failed attempts for a name since p_since, newer than its last success.
-CREATE FUNCTION hotline.auth_recent_failures(p_username text, p_since timestamptz)
+-- Failed attempts for a name since p_since, newer than its last success, newest first. Takes a transaction-level
+-- advisory lock on the name first, so concurrent attempts on one name are counted one after another.
+CREATE FUNCTION hotline.auth_recent_failures(p_username text, p_since timestamptz, p_limit int)
 RETURNS SETOF timestamptz
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = hotline, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = hotline, pg_temp
 AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('hotline.login'), hashtext(p_username));
+    RETURN QUERY
     SELECT a.attempted_at FROM hotline.login_attempts a
     WHERE a.username = p_username AND a.attempted_at >= p_since AND NOT a.succeeded
       AND a.attempted_at > coalesce((SELECT max(s.attempted_at) FROM hotline.login_attempts s
                                      WHERE s.username = p_username AND s.succeeded), '-infinity')
     ORDER BY a.attempted_at DESC
-    LIMIT 100
+    LIMIT p_limit;
+END
 $$;
 
-CREATE FUNCTION hotline.auth_record_attempt(p_username text, p_at timestamptz, p_succeeded boolean, p_user_id uuid)
-RETURNS void
+-- Records an attempt on a name as a failure and returns its id with the named account's id, bcrypt hash and
+-- whether it is disabled (NULLs for an unknown name). The only way the app role ever sees a password hash.
+CREATE FUNCTION hotline.auth_begin_attempt(p_username text, p_now timestamptz)
+RETURNS TABLE (attempt_id bigint, user_id uuid, password_hash text, disabled boolean)
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = hotline, pg_temp
 AS $$
-    INSERT INTO hotline.login_attempts (username, attempted_at, succeeded, user_id)
-    VALUES (left(p_username, 200), p_at, p_succeeded, p_user_id)
+    WITH account AS (
+        SELECT u.id, u.password_hash, u.disabled_at IS NOT NULL AS disabled
+        FROM hotline.users u WHERE u.username = p_username
+    ), attempt AS (
+        INSERT INTO hotline.login_attempts (username, attempted_at, succeeded, user_id)
+        VALUES (left(p_username, 200), p_now, false, (SELECT id FROM account))
+        RETURNING id
+    )
+    SELECT attempt.id, account.id, account.password_hash, account.disabled FROM attempt LEFT JOIN account ON true
 $$;
 
-CREATE FUNCTION hotline.auth_create_session(p_token_hash text, p_user_id uuid, p_now timestamptz, p_expires_at timestamptz)
-RETURNS void
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = hotline, pg_temp
+-- Turns a begun attempt on an existing, enabled account into a success and opens a session for that account (and
+-- no other); returns the account. Raises when the attempt is unknown, already used, or the account is disabled.
+CREATE FUNCTION hotline.auth_complete_login(p_attempt_id bigint, p_token_hash text, p_now timestamptz,
+                                            p_expires_at timestamptz)
+RETURNS TABLE (id uuid, username text, display_name text, role text, district_code text, unit_id text,
+               created_at timestamptz, updated_at timestamptz)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = hotline, pg_temp
 AS $$
+#variable_conflict use_column
+DECLARE
+    v_user uuid;
+BEGIN
+    UPDATE hotline.login_attempts a SET succeeded = true
+    WHERE a.id = p_attempt_id AND NOT a.succeeded AND a.user_id IS NOT NULL
+    RETURNING a.user_id INTO v_user;
+    IF v_user IS NULL THEN
+        RAISE EXCEPTION 'no open login attempt %', p_attempt_id USING ERRCODE = 'P0002';
+    END IF;
     INSERT INTO hotline.sessions (token_hash, user_id, created_at, expires_at)
     SELECT p_token_hash, u.id, p_now, p_expires_at FROM hotline.users u
-    WHERE u.id = p_user_id AND u.disabled_at IS NULL
+    WHERE u.id = v_user AND u.disabled_at IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'account % is disabled', v_user USING ERRCODE = 'P0001';
+    END IF;
+    RETURN QUERY
+    SELECT u.id, u.username, u.display_name, u.role, u.district_code, u.unit_id, u.created_at, u.updated_at
+    FROM hotline.users u WHERE u.id = v_user;
+END
 $$;
 
 -- Who a bearer token (session) or API key (client) is, if it is valid at p_now.
@@ -230,9 +265,9 @@ AS $$
     SELECT count(*) > 0 FROM revoked
 $$;
 
-GRANT EXECUTE ON FUNCTION hotline.auth_login_candidate(text), hotline.auth_recent_failures(text, timestamptz),
-    hotline.auth_record_attempt(text, timestamptz, boolean, uuid),
-    hotline.auth_create_session(text, uuid, timestamptz, timestamptz), hotline.auth_resolve(text, timestamptz),
+GRANT EXECUTE ON FUNCTION hotline.auth_recent_failures(text, timestamptz, int),
+    hotline.auth_begin_attempt(text, timestamptz),
+    hotline.auth_complete_login(bigint, text, timestamptz, timestamptz), hotline.auth_resolve(text, timestamptz),
     hotline.auth_revoke_session(text, timestamptz)
     TO hotline_app;
 

@@ -24,7 +24,7 @@ public struct DatabaseConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 54329, database: String = "hotline",
         user: String = "hotline_app", password: String? = nil,
         ownerUser: String = "hotline_owner", ownerPassword: String? = nil,
-        poolSize: Int = 16, requireTLS: Bool = false
+        poolSize: Int = 10, requireTLS: Bool = false
     ) {
         self.host = host
         self.port = port

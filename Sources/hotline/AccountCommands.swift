@@ -98,7 +98,7 @@ struct ClientCommand: AsyncParsableCommand {
             let revoked = try await db.configuration().withOwnerConnection(logger: logger) { connection in
                 try await AccountMaintenance.revokeClient(name: name, on: connection, logger: logger)
             }
-            guard revoked else { throw ValidationError("no live client named \(name)") }
+            guard revoked else { throw CommandFailure("no live client named \(name)") }
             print("client \(name) revoked")
         }
     }
@@ -118,13 +118,19 @@ func readPassword() throws -> String {
     if isatty(STDIN_FILENO) != 0 {
         guard let first = getpass("Password: ").map({ String(cString: $0) }),
               let second = getpass("Again: ").map({ String(cString: $0) }) else {
-            throw ValidationError("no password given")
+            throw CommandFailure("no password given")
         }
-        guard first == second else { throw ValidationError("the passwords differ") }
+        guard first == second else { throw CommandFailure("the passwords differ") }
         return first
     }
     guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-        throw ValidationError("give the password on standard input")
+        throw CommandFailure("give the password on standard input")
     }
     return line
+}
+
+/// A command that could not do its work (as opposed to wrong arguments): printed as `Error: …`, without usage.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

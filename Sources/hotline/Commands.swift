@@ -46,8 +46,10 @@ struct Serve: AsyncParsableCommand {
             return value
         }
         configuration.tokenLifetime = .seconds(try positive(tokenTTLHours, "TOKEN_TTL_HOURS", 12) * 3600)
+        let maxFailures = try positive(loginMaxFailures, "LOGIN_MAX_FAILURES", 5)
+        guard maxFailures <= 100 else { throw ValidationError("login max failures must be 1 to 100") }
         configuration.loginThrottle = LoginThrottle(
-            maxFailures: try positive(loginMaxFailures, "LOGIN_MAX_FAILURES", 5),
+            maxFailures: maxFailures,
             window: .seconds(try positive(loginWindowSeconds, "LOGIN_WINDOW_SECONDS", 900)))
         configuration.bcryptCost = try bcryptCostValue(bcryptCost)
         _ = HotlineMetrics.registry
@@ -168,11 +170,11 @@ func importUnits(file: String, database: DatabaseConfiguration, logger: Logger) 
     do {
         text = try String(contentsOfFile: file, encoding: .utf8)
     } catch {
-        throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+        throw CommandFailure("cannot read \(file): \(error.localizedDescription)")
     }
     switch UnitImport.parse(text) {
     case .failure(let failure):
-        throw ValidationError("\(file) has errors, nothing was imported:\n\(failure)")
+        throw CommandFailure("\(file) has errors, nothing was imported:\n\(failure)")
     case .success(let units):
         return try await database.withOwnerConnection(logger: logger) { connection in
             try await UnitImport.upsert(units, on: connection, logger: logger)

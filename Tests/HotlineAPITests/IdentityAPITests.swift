@@ -223,6 +223,20 @@ import Testing
         }
     }
 
+    @Test func parallelGuessesAllCount() async throws {
+        try await withSeededApp { app in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 { group.addTask { try await loginStatus(app, "supervisor", "wrong-password").0 } }
+                var all: [Int] = []
+                for try await s in group { all.append(s) }
+                return all
+            }
+            // Attempts on one name are serialised and recorded before bcrypt runs: five get to guess, the rest wait.
+            #expect(statuses.filter { $0 == 401 }.count == 5)
+            #expect(statuses.filter { $0 == 429 }.count == 3)
+        }
+    }
+
     @Test func logoutRevokesTheToken() async throws {
         try await withSeededApp { app in
             let token = try await app.login("planner")
@@ -247,6 +261,13 @@ import Testing
             try await app.client.execute(uri: "/api/v1/me", method: .get, headers: bearer(victim)) { #expect($0.status == .unauthorized) }
             let again = try await loginStatus(app, "chaoyang-street", Fixtures.password)
             #expect(again.0 == 401)
+            // Enabling the account again does not bring the old token back: it was revoked, not just paused.
+            try await app.client.execute(
+                uri: "/api/v1/users/\(id)", method: .patch, headers: bearer(admin).merging(Self.json),
+                body: ByteBuffer(string: #"{"disabled":false}"#)
+            ) { #expect($0.status == .ok) }
+            try await app.client.execute(uri: "/api/v1/me", method: .get, headers: bearer(victim)) { #expect($0.status == .unauthorized) }
+            #expect(try await loginStatus(app, "chaoyang-street", Fixtures.password).0 == 200)
         }
     }
 

@@ -109,6 +109,15 @@ import Testing
                             """)
                     }
                 }
+                // Nor may they make an account of their district a city role.
+                await expectDenied {
+                    try await asCaller(client, chaoyang) { c in
+                        _ = try await updated(c, """
+                            UPDATE hotline.users SET role = 'city_admin', district_code = NULL, unit_id = NULL
+                            WHERE id = \(chaoyangStreetID) RETURNING id
+                            """)
+                    }
+                }
                 // DELETE: nobody (no grant).
                 await expectDenied {
                     try await asCaller(client, chaoyang) { c in
@@ -242,31 +251,88 @@ import Testing
         }
     }
 
-    /// Holds for every table of the schema: those with row-level security force it (so the owner is bound), and a
-    /// partition is never a way around its parent's policies (RLS on it, or no grant to the app role).
-    @Test func rowLevelSecurityIsForcedAndPartitionsAreClosed() async throws {
+    /// Tables whose rows break the isolation rules: a table with a `district_code` column (other than the city-wide
+    /// reference tables) without forced row-level security, a table that enables RLS without forcing it, or a
+    /// partition the app role can query directly without RLS of its own.
+    func isolationViolations(_ connection: PostgresConnection, schema: String) async throws -> [String] {
+        let rows = try await connection.query(
+            """
+            SELECT cl.relname::text,
+                   cl.relrowsecurity, cl.relforcerowsecurity, cl.relispartition,
+                   has_table_privilege('hotline_app', cl.oid, 'SELECT,INSERT,UPDATE,DELETE'),
+                   EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = cl.oid AND a.attname = 'district_code'
+                           AND NOT a.attisdropped)
+            FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
+            WHERE n.nspname = \(schema) AND cl.relkind IN ('r', 'p')
+            """, logger: logger)
+        var violations: [String] = []
+        let referenceTables: Set<String> = ["districts", "units"]
+        for try await (name, rls, forced, isPartition, appHasAccess, hasDistrict) in rows.decode(
+            (String, Bool, Bool, Bool, Bool, Bool).self
+        ) {
+            if rls && !forced { violations.append("\(name): RLS enabled but not forced") }
+            if hasDistrict && !referenceTables.contains(name) && !(rls && forced) {
+                violations.append("\(name): holds district_code without forced RLS")
+            }
+            if isPartition && appHasAccess && !rls { violations.append("\(name): partition open to the app role") }
+        }
+        return violations.sorted()
+    }
+
+    @Test func theSchemaKeepsTheIsolationRules() async throws {
         try await withTestDatabase { config in
             try await config.withOwnerConnection(logger: logger) { c in
-                let rows = try await c.query(
+                let violations = try await isolationViolations(c, schema: "hotline")
+                #expect(violations == [])
+            }
+        }
+    }
+
+    /// The check above can fail: a schema built to break each rule is reported on each count.
+    @Test func theIsolationCheckCatchesBrokenTables() async throws {
+        try await withTestDatabase { config in
+            try await config.withOwnerConnection(logger: logger) { c in
+                for sql in [
+                    "CREATE SCHEMA broken",
+                    "GRANT USAGE ON SCHEMA broken TO hotline_app",
+                    "CREATE TABLE broken.open_rows (id int, district_code text)",
+                    "CREATE TABLE broken.unforced (id int)",
+                    "ALTER TABLE broken.unforced ENABLE ROW LEVEL SECURITY",
+                    "CREATE TABLE broken.parted (id int, district_code text NOT NULL) PARTITION BY LIST (district_code)",
+                    "ALTER TABLE broken.parted ENABLE ROW LEVEL SECURITY",
+                    "ALTER TABLE broken.parted FORCE ROW LEVEL SECURITY",
+                    "CREATE TABLE broken.parted_110105 PARTITION OF broken.parted FOR VALUES IN ('110105')",
+                    "GRANT SELECT ON broken.parted_110105 TO hotline_app",
+                ] {
+                    try await c.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                }
+                let found = try await isolationViolations(c, schema: "broken")
+                #expect(found == [
+                    "open_rows: holds district_code without forced RLS",
+                    "parted_110105: holds district_code without forced RLS",
+                    "parted_110105: partition open to the app role",
+                    "unforced: RLS enabled but not forced",
+                ])
+            }
+        }
+    }
+
+    @Test func noFunctionIsExecutableByPublic() async throws {
+        try await withTestDatabase { config in
+            try await config.withOwnerConnection(logger: logger) { c in
+                var open: [String] = []
+                var all = 0
+                for try await (name, publicMayRun) in try await c.query(
                     """
-                    SELECT cl.relname::text, cl.relrowsecurity, cl.relforcerowsecurity, cl.relispartition,
-                           has_table_privilege('hotline_app', cl.oid, 'SELECT,INSERT,UPDATE,DELETE')
-                    FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
-                    WHERE n.nspname = 'hotline' AND cl.relkind IN ('r', 'p')
-                    """, logger: logger)
-                var checked = 0
-                for try await (name, rls, forced, isPartition, appHasAccess) in rows.decode((String, Bool, Bool, Bool, Bool).self) {
-                    checked += 1
-                    if rls { #expect(forced, "\(name) enables but does not force row-level security") }
-                    if isPartition { #expect(rls || !appHasAccess, "partition \(name) is open to the app role without RLS") }
+                    SELECT p.proname::text, has_function_privilege('public', p.oid, 'EXECUTE')
+                    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'hotline'
+                    """, logger: logger
+                ).decode((String, Bool).self) {
+                    all += 1
+                    if publicMayRun { open.append(name) }
                 }
-                #expect(checked >= 8)
-                // The district-scoped table of this issue is protected.
-                for try await (rls, forced) in try await c.query(
-                    "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'hotline.users'::regclass", logger: logger
-                ).decode((Bool, Bool).self) {
-                    #expect(rls && forced)
-                }
+                #expect(all >= 6)
+                #expect(open == [])
             }
         }
     }

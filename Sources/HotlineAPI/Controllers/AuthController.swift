@@ -46,40 +46,36 @@ struct AuthController {
             throw Problem.validation([.init(field: "username", message: "username and password are required")])
         }
         let now = clock.now
-        let windowStart = now.addingTimeInterval(-Double(throttle.window.components.seconds))
-        let failures = try await auth.recentFailures(username: username, since: windowStart, logger: context.logger)
-        if let wait = throttle.retryAfter(
-            recentFailures: failures.map(\.timeIntervalSince1970), now: now.timeIntervalSince1970)
-        {
+        let attempt: AuthStore.Attempt
+        switch try await auth.beginLogin(username: username, now: now, throttle: throttle, logger: context.logger) {
+        case .throttled(let wait):
             context.logger.notice("login refused: throttled", metadata: ["username": "\(username)", "retry_after": "\(wait)"])
             throw Problem(
                 .tooManyRequests, type: "/problems/too-many-attempts", title: "Too many failed logins",
                 detail: "Too many failed attempts for this username. Try again in \(wait) seconds.",
                 headers: [.retryAfter: "\(wait)"])
+        case .attempt(let begun):
+            attempt = begun
         }
-        let candidate = try await auth.loginCandidate(username: username, logger: context.logger)
         // Verify even when there is no such account (against a decoy hash), so both cases take as long.
-        let matches = try await hasher.verify(body.password, hash: candidate?.passwordHash)
-        guard let candidate, matches, !candidate.disabled else {
-            let reason = candidate == nil ? "unknown user" : (matches ? "disabled" : "wrong password")
-            try await auth.recordAttempt(username: username, at: now, succeeded: false, userID: candidate?.userID, logger: context.logger)
+        let matches = try await hasher.verify(body.password, hash: attempt.passwordHash)
+        let failed = Problem(
+            .unauthorized, type: "/problems/invalid-credentials", title: "Login failed",
+            detail: "The username or password is wrong.")
+        guard attempt.userID != nil, matches, !attempt.disabled else {
+            let reason = attempt.userID == nil ? "unknown user" : (matches ? "disabled" : "wrong password")
             context.logger.notice("login failed", metadata: ["username": "\(username)", "reason": "\(reason)"])
-            throw Problem(
-                .unauthorized, type: "/problems/invalid-credentials", title: "Login failed",
-                detail: "The username or password is wrong.")
+            throw failed
         }
         let token = Tokens.random(prefix: Tokens.sessionPrefix)
         let expiresAt = now.addingTimeInterval(Double(tokenLifetime.components.seconds))
-        try await auth.createSession(
-            tokenHash: Tokens.hash(token), userID: candidate.userID, now: now, expiresAt: expiresAt, logger: context.logger)
-        try await auth.recordAttempt(username: username, at: now, succeeded: true, userID: candidate.userID, logger: context.logger)
-        context.logger.info("login succeeded", metadata: ["username": "\(username)", "user_id": "\(candidate.userID)"])
-        let identity = Identity(
-            kind: .user, id: candidate.userID.uuidString.lowercased(), name: username, role: candidate.role,
-            districtCode: candidate.districtCode, unitID: candidate.unitID)
-        guard let account = try await users.get(as: identity, id: candidate.userID, logger: context.logger) else {
-            throw Problem.internalError(requestID: context.requestID)
+        guard let account = try await auth.completeLogin(
+            attemptID: attempt.id, tokenHash: Tokens.hash(token), now: now, expiresAt: expiresAt, logger: context.logger)
+        else {
+            context.logger.notice("login failed", metadata: ["username": "\(username)", "reason": "disabled meanwhile"])
+            throw failed
         }
+        context.logger.info("login succeeded", metadata: ["username": "\(username)", "user_id": "\(account.id)"])
         let response = LoginResponse(token: token, expiresAt: expiresAt.iso8601, user: .init(account))
         var result = try response.response(from: request, context: context)
         result.headers[.cacheControl] = "no-store"

@@ -12,55 +12,58 @@ public struct AuthStore: Sendable {
         self.database = database
     }
 
-    /// What a login needs to know about the account a username names.
-    public struct LoginCandidate: Sendable {
-        public var userID: UUID
-        public var passwordHash: String
-        public var displayName: String
-        public var role: Role
-        public var districtCode: DistrictCode?
-        public var unitID: String?
+    /// A login attempt that the throttle let through, already recorded as a failure.
+    public struct Attempt: Sendable {
+        public var id: Int64
+        /// The account the username names, if any.
+        public var userID: UUID?
+        public var passwordHash: String?
         public var disabled: Bool
     }
 
-    public func loginCandidate(username: String, logger: Logger) async throws -> LoginCandidate? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT * FROM hotline.auth_login_candidate(\(username))", logger: logger)
-            for try await (id, hash, name, role, district, unit, disabled) in rows.decode(
-                (UUID, String, String, String, String?, String?, Bool).self
-            ) {
-                guard let role = Role(rawValue: role) else { return nil }
-                return LoginCandidate(
-                    userID: id, passwordHash: hash, displayName: name, role: role,
-                    districtCode: district.flatMap(DistrictCode.init), unitID: unit, disabled: disabled)
+    /// Either wait `retryAfter` seconds, or go on with a recorded attempt.
+    public enum LoginStart: Sendable {
+        case throttled(retryAfter: Int)
+        case attempt(Attempt)
+    }
+
+    /// Starts a login: under a per-username lock, asks `throttle` about the recent failures and, if it allows,
+    /// records the attempt as a failure (so parallel guesses all count) and returns the account's bcrypt hash.
+    public func beginLogin(username: String, now: Date, throttle: LoginThrottle, logger: Logger) async throws -> LoginStart {
+        let since = now.addingTimeInterval(-Double(throttle.window.components.seconds))
+        return try await database.withTransaction(logger: logger) { connection in
+            var failures: [Double] = []
+            for try await at in try await connection.query(
+                "SELECT * FROM hotline.auth_recent_failures(\(username), \(since), \(throttle.maxFailures)::int)", logger: logger
+            ).decode(Date.self) { failures.append(at.timeIntervalSince1970) }
+            if let wait = throttle.retryAfter(recentFailures: failures, now: now.timeIntervalSince1970) {
+                return .throttled(retryAfter: wait)
             }
-            return nil
-        }
-    }
-
-    /// Failure times for a username since `since`, after its last success.
-    public func recentFailures(username: String, since: Date, logger: Logger) async throws -> [Date] {
-        try await database.withConnection { connection in
-            var result: [Date] = []
             let rows = try await connection.query(
-                "SELECT * FROM hotline.auth_recent_failures(\(username), \(since))", logger: logger)
-            for try await at in rows.decode(Date.self) { result.append(at) }
-            return result
+                "SELECT * FROM hotline.auth_begin_attempt(\(username), \(now))", logger: logger)
+            for try await (id, userID, hash, disabled) in rows.decode((Int64, UUID?, String?, Bool?).self) {
+                return .attempt(Attempt(id: id, userID: userID, passwordHash: hash, disabled: disabled ?? false))
+            }
+            throw PostgresError.protocol("auth_begin_attempt returned no row")
         }
     }
 
-    public func recordAttempt(username: String, at: Date, succeeded: Bool, userID: UUID?, logger: Logger) async throws {
-        try await database.withConnection { connection in
-            try await connection.query(
-                "SELECT hotline.auth_record_attempt(\(username), \(at), \(succeeded), \(userID))", logger: logger).collect()
-        }
-    }
-
-    public func createSession(tokenHash: String, userID: UUID, now: Date, expiresAt: Date, logger: Logger) async throws {
-        try await database.withConnection { connection in
-            try await connection.query(
-                "SELECT hotline.auth_create_session(\(tokenHash), \(userID), \(now), \(expiresAt))", logger: logger).collect()
+    /// Completes a begun attempt whose password matched: marks it a success and opens a session for its account.
+    /// nil when the account was disabled meanwhile (nothing is written then).
+    public func completeLogin(
+        attemptID: Int64, tokenHash: String, now: Date, expiresAt: Date, logger: Logger
+    ) async throws -> UserAccount? {
+        do {
+            return try await database.withTransaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT id, username, display_name, role, district_code, unit_id, false, created_at, updated_at
+                    FROM hotline.auth_complete_login(\(attemptID), \(tokenHash), \(now), \(expiresAt))
+                    """, logger: logger)
+                return try await UserStore.decode(rows).first
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "P0001" {
+            return nil
         }
     }
 

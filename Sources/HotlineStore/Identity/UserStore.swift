@@ -57,7 +57,8 @@ public struct UserStore: Sendable {
 
     static let columns = "id, username, display_name, role, district_code, unit_id, disabled_at IS NOT NULL, created_at, updated_at"
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [UserAccount] {
+    /// Decodes rows of ``columns``' shape.
+    public static func decode(_ rows: PostgresRowSequence) async throws -> [UserAccount] {
         var result: [UserAccount] = []
         for try await (id, username, name, role, district, unit, disabled, created, updated) in rows.decode(
             (UUID, String, String, String, String?, String?, Bool, Date, Date).self
