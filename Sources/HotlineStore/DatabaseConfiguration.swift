@@ -67,10 +67,18 @@ public struct DatabaseConfiguration: Sendable {
     public func withOwnerConnection<T: Sendable>(
         logger: Logger, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
+        try await PostgresConnection.withConnection(configuration: try ownerConnectionConfiguration(), logger: logger, body)
+    }
+}
+
+extension PostgresConnection {
+    /// Opens a single connection (outside any pool), runs `body`, and closes it whatever happens.
+    @discardableResult
+    public static func withConnection<T: Sendable>(
+        configuration: PostgresConnection.Configuration, logger: Logger, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let connection = try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.next(),
-            configuration: try ownerConnectionConfiguration(), id: 0, logger: logger
-        )
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
         do {
             let result = try await body(connection)
             try await connection.close()

@@ -105,12 +105,7 @@ struct ClientCommand: AsyncParsableCommand {
 }
 
 func bcryptCostValue(_ option: Int?) throws -> UInt8 {
-    let value = try option ?? env("BCRYPT_COST").map {
-        guard let v = Int($0) else { throw ValidationError("HOTLINE_BCRYPT_COST must be a number") }
-        return v
-    } ?? 12
-    guard (10...16).contains(value) else { throw ValidationError("bcrypt cost must be 10 to 16") }
-    return UInt8(value)
+    UInt8(try intSetting(option, "BCRYPT_COST", 12, in: 10...16))
 }
 
 /// A password from a prompt without echo (terminal) or from the first line of standard input (scripts).

@@ -25,10 +25,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try common.makeLogger(label: "hotline")
-        let portValue = try port ?? env("PORT").map {
-            guard let p = Int($0), (1...65535).contains(p) else { throw ValidationError("HOTLINE_PORT must be a port number") }
-            return p
-        } ?? 8443
+        let portValue = try intSetting(port, "PORT", 8443, in: 1...65535)
         var configuration = AppConfiguration(
             host: host ?? env("HOST") ?? "127.0.0.1",
             port: portValue,
@@ -39,18 +36,10 @@ struct Serve: AsyncParsableCommand {
             migrateOnStart: !(noMigrate || env("MIGRATE") == "false"),
             metricsToken: metricsToken ?? env("METRICS_TOKEN")
         )
-        func positive(_ option: Int?, _ name: String, _ fallback: Int) throws -> Int {
-            if let option { return option }
-            guard let raw = env(name) else { return fallback }
-            guard let value = Int(raw), value > 0 else { throw ValidationError("HOTLINE_\(name) must be a positive integer") }
-            return value
-        }
-        configuration.tokenLifetime = .seconds(try positive(tokenTTLHours, "TOKEN_TTL_HOURS", 12) * 3600)
-        let maxFailures = try positive(loginMaxFailures, "LOGIN_MAX_FAILURES", 5)
-        guard maxFailures <= 100 else { throw ValidationError("login max failures must be 1 to 100") }
+        configuration.tokenLifetime = .seconds(try intSetting(tokenTTLHours, "TOKEN_TTL_HOURS", 12, in: 1...720) * 3600)
         configuration.loginThrottle = LoginThrottle(
-            maxFailures: maxFailures,
-            window: .seconds(try positive(loginWindowSeconds, "LOGIN_WINDOW_SECONDS", 900)))
+            maxFailures: try intSetting(loginMaxFailures, "LOGIN_MAX_FAILURES", 5, in: 1...100),
+            window: .seconds(try intSetting(loginWindowSeconds, "LOGIN_WINDOW_SECONDS", 900, in: 1...86_400)))
         configuration.bcryptCost = try bcryptCostValue(bcryptCost)
         _ = HotlineMetrics.registry
         let app = try await buildApplication(configuration, logger: logger)

@@ -9,6 +9,23 @@ func env(_ name: String) -> String? {
     return value
 }
 
+/// An integer option, else `HOTLINE_<name>`, else `fallback`; it must lie in `range`.
+func intSetting(_ option: Int?, _ name: String, _ fallback: Int, in range: ClosedRange<Int> = 1...Int.max) throws -> Int {
+    let value: Int
+    if let option {
+        value = option
+    } else if let raw = env(name) {
+        guard let parsed = Int(raw) else { throw ValidationError("HOTLINE_\(name) must be a whole number") }
+        value = parsed
+    } else {
+        return fallback
+    }
+    guard range.contains(value) else {
+        throw ValidationError("HOTLINE_\(name) (or its option) must be \(range.lowerBound) to \(range.upperBound)")
+    }
+    return value
+}
+
 /// Options shared by every subcommand: logging.
 struct CommonOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [HOTLINE_LOG_LEVEL, default info]")
@@ -43,16 +60,10 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "Folder of the numbered SQL migrations. [HOTLINE_SQL_DIR, default sql]") var sqlDir: String?
 
     func configuration() throws -> DatabaseConfiguration {
-        func int(_ option: Int?, _ name: String, _ fallback: Int) throws -> Int {
-            if let option { return option }
-            guard let raw = env(name) else { return fallback }
-            guard let value = Int(raw), value > 0 else { throw ValidationError("HOTLINE_\(name) must be a positive integer") }
-            return value
-        }
-        let poolSize = try int(dbPoolSize, "DB_POOL_SIZE", 10)
+        let poolSize = try intSetting(dbPoolSize, "DB_POOL_SIZE", 10, in: 1...1000)
         return DatabaseConfiguration(
             host: dbHost ?? env("DB_HOST") ?? "127.0.0.1",
-            port: try int(dbPort, "DB_PORT", 54329),
+            port: try intSetting(dbPort, "DB_PORT", 54329, in: 1...65535),
             database: dbName ?? env("DB_NAME") ?? "hotline",
             user: dbUser ?? env("DB_USER") ?? "hotline_app",
             password: env("DB_PASSWORD"),

@@ -61,19 +61,10 @@ public actor TestDatabases {
 
     /// A superuser connection over the cluster's unix socket, for CREATE/DROP DATABASE.
     @discardableResult
-    private func withAdmin<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private nonisolated func withAdmin<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let socket = try TestEnvironment.value("HOTLINE_DB_ADMIN_SOCKET")
         let config = PostgresConnection.Configuration(unixSocketPath: socket, username: "postgres", password: nil, database: "postgres")
-        let connection = try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: config, id: 1, logger: TestEnvironment.logger)
-        do {
-            let result = try await body(connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        return try await PostgresConnection.withConnection(configuration: config, logger: TestEnvironment.logger, body)
     }
 
     private func nextName() -> String {
