@@ -30,6 +30,10 @@ public struct AppConfiguration: Sendable {
     public var bcryptCost: UInt8 = 12
     /// The time; tests pin it.
     public var clock: WallClock = .system
+    /// Base64 of the 32-byte secret that encrypts requesters' personal data (`HOTLINE_PII_KEY`).
+    public var personalDataKey: String = ""
+    /// Time limits (sign-for, response) and the calendar they are counted in.
+    public var deadlinePolicy = DeadlinePolicy()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, certificatePath: String, privateKeyPath: String,
@@ -78,7 +82,7 @@ public func buildApplication(
     let database = Database(configuration: configuration.database, logger: logger)
     let tls = try makeTLSConfiguration(
         certificatePath: configuration.certificatePath, privateKeyPath: configuration.privateKeyPath)
-    let router = buildRouter(database: database, migrator: migrator, configuration: configuration)
+    let router = try buildRouter(database: database, migrator: migrator, configuration: configuration)
 
     var app = Application(
         router: router,
@@ -104,7 +108,7 @@ public func buildApplication(
 /// The routes and the middleware around them.
 public func buildRouter(
     database: Database, migrator: Migrator, configuration: AppConfiguration
-) -> Router<HotlineRequestContext> {
+) throws -> Router<HotlineRequestContext> {
     let router = Router(context: HotlineRequestContext.self)
     router.addMiddleware {
         RequestIDMiddleware()
@@ -131,5 +135,16 @@ public func buildRouter(
     auth.addRoutes(to: api)
     UsersController(users: userStore, hasher: hasher, database: database).addRoutes(to: api)
     ReferenceController(store: ReferenceStore(database: database)).addRoutes(to: api)
+    let cipher: PersonalDataCipher
+    do {
+        cipher = try PersonalDataCipher(base64Key: configuration.personalDataKey)
+    } catch {
+        throw StartupError(description: "\(error)")
+    }
+    let tickets = TicketsController(
+        store: TicketStore(database: database, cipher: cipher, policy: configuration.deadlinePolicy),
+        clock: configuration.clock)
+    tickets.addRoutes(to: api)
+    DispatchesController(tickets: tickets).addRoutes(to: api)
     return router
 }

@@ -26,6 +26,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var errors: [FieldError]
     /// Extra response headers (e.g. `Retry-After`, `WWW-Authenticate`).
     public var headers: HTTPFields
+    /// For a 409 from the workflow: where things stand (`ticketStatus`, `dispatchStatus`).
+    public var currentState: [String: String]?
 
     public init(
         _ status: HTTPResponse.Status, type: String, title: String, detail: String? = nil,
@@ -37,6 +39,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        self.currentState = nil
     }
 
     public static func notFound(_ detail: String? = nil) -> Problem {
@@ -93,13 +96,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var instance: String?
         var requestId: String?
         var errors: [FieldError]?
+        var currentState: [String: String]?
     }
 
     /// Renders the problem; `requestID` goes into the body too, to correlate with logs.
     public func response(requestID: String?, instance: String?) -> Response {
         let body = Body(
             type: type, title: title, status: Int(status.code), detail: detail, instance: instance,
-            requestId: requestID, errors: errors.isEmpty ? nil : errors)
+            requestId: requestID, errors: errors.isEmpty ? nil : errors, currentState: currentState)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(body)) ?? Data(#"{"type":"/problems/internal","status":500}"#.utf8)

@@ -41,6 +41,10 @@ struct Serve: AsyncParsableCommand {
             maxFailures: try intSetting(loginMaxFailures, "LOGIN_MAX_FAILURES", 5, in: 1...100),
             window: .seconds(try intSetting(loginWindowSeconds, "LOGIN_WINDOW_SECONDS", 900, in: 1...86_400)))
         configuration.bcryptCost = try bcryptCostValue(bcryptCost)
+        guard let piiKey = env("PII_KEY") else {
+            throw CommandFailure("HOTLINE_PII_KEY is not set: 32 random bytes, base64 (openssl rand -base64 32); scripts/dev-db env has one for local use")
+        }
+        configuration.personalDataKey = piiKey
         _ = HotlineMetrics.registry
         let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()

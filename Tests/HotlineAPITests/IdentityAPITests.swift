@@ -83,7 +83,7 @@ import Testing
     /// Every /api/v1 route except the login, read from the real router.
     func protectedRoutes(_ app: SeededApp) async throws -> [(HTTPRequest.Method, String)] {
         let database = Database(configuration: app.database, logger: TestEnvironment.logger)
-        let router = buildRouter(
+        let router = try buildRouter(
             database: database, migrator: try Migrator(directory: TestEnvironment.sqlDirectory),
             configuration: try makeTestConfiguration(app.database))
         return router.routes

@@ -19,7 +19,7 @@ import Testing
     func withEchoRouter(_ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
         try await withTestDatabase { config in
             let database = Database(configuration: config, logger: TestEnvironment.logger)
-            let router = buildRouter(
+            let router = try buildRouter(
                 database: database, migrator: try Migrator(directory: TestEnvironment.sqlDirectory),
                 configuration: try makeTestConfiguration(config))
             router.post("/echo") { request, context -> String in

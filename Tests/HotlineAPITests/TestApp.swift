@@ -8,6 +8,9 @@ import HTTPTypes
 import Logging
 import NIOCore
 
+/// One personal-data key for the test process.
+let testPersonalDataKey = PersonalDataCipher.generateKey()
+
 /// Builds the real application (TLS included) on a throwaway database.
 func makeTestConfiguration(_ database: DatabaseConfiguration, migrate: Bool = false, metricsToken: String? = nil) throws -> AppConfiguration {
     let certs = try TestEnvironment.certificateDirectory()
@@ -17,6 +20,7 @@ func makeTestConfiguration(_ database: DatabaseConfiguration, migrate: Bool = fa
         database: database, sqlDirectory: TestEnvironment.sqlDirectory, migrateOnStart: migrate,
         metricsToken: metricsToken)
     configuration.bcryptCost = 10
+    configuration.personalDataKey = testPersonalDataKey
     return configuration
 }
 

@@ -1,3 +1,5 @@
+import HotlineCore
+import HotlineStore
 import Hummingbird
 import Logging
 
@@ -21,6 +23,10 @@ public struct ProblemMiddleware: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["status": "\(problem.status.code)", "type": "\(problem.type)"])
             }
             return problem.response(requestID: context.requestID, instance: request.uri.path)
+        } catch let error as WorkflowError {
+            return Problem(error).response(requestID: context.requestID, instance: request.uri.path)
+        } catch let error as TicketStoreError {
+            return Problem(error).response(requestID: context.requestID, instance: request.uri.path)
         } catch let error as HTTPError {
             return Problem.fromStatus(error.status, message: error.body)
                 .merging(headers: error.headers)
@@ -40,5 +46,38 @@ extension Problem {
             copy.headers.append(field)
         }
         return copy
+    }
+}
+
+extension Problem {
+    /// The workflow's refusals: 409 with where things stand, 403, or 422.
+    init(_ error: WorkflowError) {
+        switch error {
+        case .conflict(let what, let ticketStatus, let dispatchStatus):
+            self.init(
+                .conflict, type: "/problems/invalid-state", title: "Not allowed in the current state",
+                detail: "\(what) is not allowed while the ticket is \(ticketStatus.rawValue)"
+                    + (dispatchStatus.map { " and the dispatch is \($0.rawValue)" } ?? "") + ".")
+            var state = ["ticketStatus": ticketStatus.rawValue]
+            if let dispatchStatus { state["dispatchStatus"] = dispatchStatus.rawValue }
+            currentState = state
+        case .forbidden(let message):
+            self = .forbidden(message)
+        case .invalid(let field, let message):
+            self = .validation([.init(field: field, message: message)])
+        }
+    }
+
+    init(_ error: TicketStoreError) {
+        switch error {
+        case .notFound:
+            self = .notFound("No such ticket.")
+        case .idempotencyMismatch:
+            self.init(
+                .conflict, type: "/problems/idempotency-key-reused", title: "Idempotency-Key reused",
+                detail: "This Idempotency-Key was used for a different request.")
+        case .invalid(let field, let message):
+            self = .validation([.init(field: field, message: message)])
+        }
     }
 }

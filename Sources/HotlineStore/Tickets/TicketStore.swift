@@ -1,0 +1,526 @@
+import Foundation
+import HotlineCore
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Why a ticket operation could not be done, in the store's terms (the API maps these to problems).
+public enum TicketStoreError: Error, Equatable {
+    /// Not there, or not visible to the caller (row-level security): answered as 404 either way.
+    case notFound
+    /// The same Idempotency-Key was used before with a different request.
+    case idempotencyMismatch
+    /// A field names something that does not exist or does not fit.
+    case invalid(field: String, message: String)
+}
+
+/// What the hotline centre takes in.
+public struct IntakeInput: Sendable {
+    public var type: RequestType
+    public var categoryCode: String
+    public var title: String
+    public var description: String
+    public var requesterName: String
+    /// Normalised (``PersonalData/normalizedPhone(_:)``).
+    public var requesterPhone: String
+    public var location: Location
+    public var urgent: Bool
+    public var channel: IntakeChannel
+    public var autoDispatch: Bool
+    /// A consultation answered at once: the ticket closes with this answer.
+    public var answer: String?
+
+    public init(
+        type: RequestType, categoryCode: String, title: String, description: String, requesterName: String,
+        requesterPhone: String, location: Location, urgent: Bool, channel: IntakeChannel, autoDispatch: Bool, answer: String?
+    ) {
+        self.type = type
+        self.categoryCode = categoryCode
+        self.title = title
+        self.description = description
+        self.requesterName = requesterName
+        self.requesterPhone = requesterPhone
+        self.location = location
+        self.urgent = urgent
+        self.channel = channel
+        self.autoDispatch = autoDispatch
+        self.answer = answer
+    }
+}
+
+/// Filters of the ticket list; nil means any.
+public struct TicketFilter: Sendable {
+    public var status: TicketStatus?
+    public var districtCode: DistrictCode?
+    public var streetCode: String?
+    public var unitID: String?
+    public var categoryCode: String?
+    public var type: RequestType?
+    public var overdue: Bool?
+    public var from: Date?
+    public var to: Date?
+    public var query: String?
+    /// Keyset: the (createdAt, id) of the last row of the previous page.
+    public var after: (Date, UUID)?
+    public var limit: Int
+
+    public init(limit: Int = 50) { self.limit = limit }
+}
+
+/// One step of a ticket's timeline.
+public struct TicketEvent: Sendable {
+    public var id: Int64
+    public var dispatchID: UUID?
+    public var at: Date
+    public var kind: String
+    public var actorKind: String
+    public var actorID: String
+    public var actorName: String
+    public var actorRole: String
+    public var actorUnitID: String?
+    public var unitID: String?
+    public var note: String?
+    public var data: [String: String]
+}
+
+/// Tickets, read and changed as the caller: every statement runs in the caller's identity-scoped transaction, so
+/// row-level security decides what exists. Each action locks the ticket row first (`FOR UPDATE`): two people acting
+/// on one ticket at once are served one after the other, and the second meets the state the first left (409).
+public struct TicketStore: Sendable {
+    let database: Database
+    let cipher: PersonalDataCipher
+    public let policy: DeadlinePolicy
+
+    public init(database: Database, cipher: PersonalDataCipher, policy: DeadlinePolicy = DeadlinePolicy()) {
+        self.database = database
+        self.cipher = cipher
+        self.policy = policy
+    }
+
+    // MARK: intake
+
+    /// 受理: records a request (and with `autoDispatch`, sends it on at once). With an Idempotency-Key, a retry of
+    /// the same request returns the first ticket (`created` false); the same key with another request is refused.
+    public func intake(
+        _ input: IntakeInput, as identity: Identity, idempotencyKey: String?, requestHash: String, now: Date,
+        logger: Logger
+    ) async throws -> (ticket: Ticket, created: Bool) {
+        let ticketID = UUID()
+        return try await database.withIdentity(identity, logger: logger) { connection in
+            if let key = idempotencyKey {
+                let caller = "\(identity.kind.rawValue):\(identity.id)"
+                let inserted = try await connection.query(
+                    """
+                    INSERT INTO hotline.idempotency_keys (caller, key, request_hash, district_code, ticket_id, created_at)
+                    VALUES (\(caller), \(key), \(requestHash), \(input.location.districtCode.rawValue), \(ticketID), \(now))
+                    ON CONFLICT (caller, key) DO NOTHING
+                    RETURNING ticket_id
+                    """, logger: logger).collect()
+                if inserted.isEmpty {
+                    for try await (hash, existing) in try await connection.query(
+                        "SELECT request_hash, ticket_id FROM hotline.idempotency_keys WHERE caller = \(caller) AND key = \(key)",
+                        logger: logger
+                    ).decode((String, UUID).self) {
+                        guard hash == requestHash else { throw TicketStoreError.idempotencyMismatch }
+                        guard let ticket = try await load(existing, on: connection, lock: false, logger: logger) else {
+                            throw TicketStoreError.notFound
+                        }
+                        return (ticket, false)
+                    }
+                    throw TicketStoreError.notFound
+                }
+            }
+            let ticket = try await create(input, id: ticketID, as: identity, now: now, on: connection, logger: logger)
+            return (ticket, true)
+        }
+    }
+
+    private func create(
+        _ input: IntakeInput, id: UUID, as identity: Identity, now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Ticket {
+        // The class: must be an active class (not an area) of the catalogue.
+        var category: (HandlingDirection, String?, TimeLimitTier)?
+        for try await (direction, unit, tier) in try await connection.query(
+            """
+            SELECT direction, default_unit_id, tier FROM hotline.categories
+            WHERE code = \(input.categoryCode) AND active AND parent_code IS NOT NULL
+            """, logger: logger
+        ).decode((String, String?, String).self) {
+            if let d = HandlingDirection(rawValue: direction), let t = TimeLimitTier(rawValue: tier) { category = (d, unit, t) }
+        }
+        guard let (direction, defaultUnit, classTier) = category else {
+            throw TicketStoreError.invalid(field: "categoryCode", message: "not an active class of the dispatch catalogue")
+        }
+        if let street = input.location.streetCode {
+            let unit = try await unitKind(street, on: connection, logger: logger)
+            guard unit?.0 == .street, unit?.1 == input.location.districtCode else {
+                throw TicketStoreError.invalid(field: "location.streetCode", message: "not a street-level unit of district \(input.location.districtCode)")
+            }
+        }
+        let tier = policy.effectiveTier(classTier: classTier, urgent: input.urgent)
+        var ticket = Ticket(
+            id: id, number: "", status: .received, type: input.type, categoryCode: input.categoryCode, tier: tier,
+            title: input.title, description: input.description,
+            requester: Requester(name: input.requesterName, phone: input.requesterPhone, masked: false),
+            location: input.location, urgent: input.urgent, channel: input.channel, unitIDs: [], supervised: false,
+            mergedInto: nil, answer: nil, createdBy: identity.id, createdAt: now, updatedAt: now, closedAt: nil,
+            dispatches: [])
+        var events = [EventDraft(kind: "received", data: ["channel": input.channel.rawValue])]
+        if let answer = input.answer {
+            guard input.type == .consultation else {
+                throw TicketStoreError.invalid(field: "answer", message: "only a consultation is answered at once")
+            }
+            ticket.answer = answer
+            ticket.status = .closed
+            ticket.closedAt = now
+            events.append(EventDraft(kind: "answered", note: answer))
+            events.append(EventDraft(kind: "closed"))
+        } else if input.autoDispatch {
+            let target = DispatchRules.autoTarget(
+                direction: direction, defaultUnitID: defaultUnit, streetCode: input.location.streetCode,
+                district: input.location.districtCode)
+            events += try ticket.dispatch([(target, .lead)], note: "auto", by: identity, now: now, policy: policy)
+        }
+        let nameSealed = ByteBuffer(bytes: try cipher.seal(input.requesterName))
+        let phoneSealed = ByteBuffer(bytes: try cipher.seal(input.requesterPhone))
+        let rows = try await connection.query(
+            """
+            INSERT INTO hotline.tickets (
+                district_code, id, number, status, type, category_code, tier, title, description,
+                requester_name_enc, requester_phone_enc, requester_phone_hash, requester_name_masked,
+                requester_phone_masked, street_code, address, lat, lon, urgent, channel, unit_ids, lead_unit_id,
+                answer, next_deadline, created_by, created_at, updated_at, closed_at)
+            VALUES (
+                \(input.location.districtCode.rawValue), \(id),
+                'BJ' || to_char(\(now)::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
+                     || lpad(nextval('hotline.ticket_number_seq')::text, 8, '0'),
+                \(ticket.status.rawValue), \(input.type.rawValue), \(input.categoryCode), \(tier.rawValue),
+                \(input.title), \(input.description), \(nameSealed), \(phoneSealed),
+                \(cipher.phoneHash(input.requesterPhone)), \(PersonalData.maskName(input.requesterName)),
+                \(PersonalData.maskPhone(input.requesterPhone)), \(input.location.streetCode),
+                \(input.location.address), \(input.location.lat), \(input.location.lon), \(input.urgent),
+                \(input.channel.rawValue), \(ticket.unitIDs), \(ticket.liveLead?.unitID), \(ticket.answer),
+                \(ticket.nextDeadline), \(identity.id), \(now), \(now), \(ticket.closedAt))
+            RETURNING number
+            """, logger: logger)
+        for try await number in rows.decode(String.self) { ticket.number = number }
+        try await insertDispatches(ticket.dispatches, of: ticket, on: connection, logger: logger)
+        try await insertEvents(events, of: ticket, by: identity, at: now, on: connection, logger: logger)
+        return ticket
+    }
+
+    // MARK: reading
+
+    /// One ticket with its dispatches, if the caller may see it.
+    public func get(_ id: UUID, as identity: Identity, logger: Logger) async throws -> Ticket? {
+        try await database.withIdentity(identity, logger: logger) { connection in
+            try await load(id, on: connection, lock: false, logger: logger)
+        }
+    }
+
+    /// Tickets the caller may see, newest first, without their dispatches.
+    public func list(_ filter: TicketFilter, as identity: Identity, now: Date, logger: Logger) async throws -> [Ticket] {
+        let pattern = filter.query.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        return try await database.withIdentity(identity, logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.ticketColumns) FROM hotline.ticket_view
+                WHERE (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
+                  AND (\(filter.districtCode?.rawValue)::text IS NULL OR district_code = \(filter.districtCode?.rawValue))
+                  AND (\(filter.streetCode)::text IS NULL OR street_code = \(filter.streetCode))
+                  AND (\(filter.unitID)::text IS NULL OR unit_ids @> ARRAY[\(filter.unitID)::text])
+                  AND (\(filter.categoryCode)::text IS NULL OR category_code = \(filter.categoryCode))
+                  AND (\(filter.type?.rawValue)::text IS NULL OR type = \(filter.type?.rawValue))
+                  AND (\(filter.overdue)::boolean IS NULL
+                       OR (next_deadline IS NOT NULL AND next_deadline < \(now)) = \(filter.overdue))
+                  AND (\(filter.from)::timestamptz IS NULL OR created_at >= \(filter.from))
+                  AND (\(filter.to)::timestamptz IS NULL OR created_at < \(filter.to))
+                  AND (\(pattern)::text IS NULL OR number = \(filter.query) OR title ILIKE \(pattern)
+                       OR description ILIKE \(pattern))
+                  AND (\(filter.after?.0)::timestamptz IS NULL OR (created_at, id) < (\(filter.after?.0), \(filter.after?.1)))
+                ORDER BY created_at DESC, id DESC
+                LIMIT \(filter.limit)
+                """, logger: logger)
+            var tickets: [Ticket] = []
+            for try await row in rows { tickets.append(try decodeTicket(row)) }
+            return tickets
+        }
+    }
+
+    /// The timeline, oldest first; nil when the caller may not see the ticket.
+    public func events(of id: UUID, as identity: Identity, logger: Logger) async throws -> [TicketEvent]? {
+        try await database.withIdentity(identity, logger: logger) { connection in
+            guard try await load(id, on: connection, lock: false, withDispatches: false, logger: logger) != nil else { return nil }
+            let rows = try await connection.query(
+                """
+                SELECT id, dispatch_id, at, kind, actor_kind, actor_id, actor_name, actor_role, actor_unit_id, unit_id,
+                       note, data::text
+                FROM hotline.ticket_events WHERE ticket_id = \(id) ORDER BY id
+                """, logger: logger)
+            var events: [TicketEvent] = []
+            for try await row in rows {
+                let r = row.makeRandomAccess()
+                let dataText = try r["data"].decode(String.self)
+                let data = (try? JSONDecoder().decode([String: String].self, from: Data(dataText.utf8))) ?? [:]
+                events.append(TicketEvent(
+                    id: try r["id"].decode(Int64.self), dispatchID: try r["dispatch_id"].decode(UUID?.self),
+                    at: try r["at"].decode(Date.self), kind: try r["kind"].decode(String.self),
+                    actorKind: try r["actor_kind"].decode(String.self), actorID: try r["actor_id"].decode(String.self),
+                    actorName: try r["actor_name"].decode(String.self), actorRole: try r["actor_role"].decode(String.self),
+                    actorUnitID: try r["actor_unit_id"].decode(String?.self), unitID: try r["unit_id"].decode(String?.self),
+                    note: try r["note"].decode(String?.self), data: data))
+            }
+            return events
+        }
+    }
+
+    /// The ticket a dispatch belongs to, if the caller may see the dispatch.
+    public func ticketID(ofDispatch dispatchID: UUID, as identity: Identity, logger: Logger) async throws -> UUID? {
+        try await database.withIdentity(identity, logger: logger) { connection in
+            for try await id in try await connection.query(
+                "SELECT ticket_id FROM hotline.dispatches WHERE id = \(dispatchID)", logger: logger
+            ).decode(UUID.self) { return id }
+            return nil
+        }
+    }
+
+    /// Unit names for display.
+    public func unitNames(_ ids: [String], logger: Logger) async throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try await database.withConnection { connection in
+            var names: [String: String] = [:]
+            for try await (id, name) in try await connection.query(
+                "SELECT id, name_zh FROM hotline.units WHERE id = ANY(\(ids))", logger: logger
+            ).decode((String, String).self) { names[id] = name }
+            return names
+        }
+    }
+
+    // MARK: acting
+
+    /// What an action may look up inside its transaction.
+    public struct Lookup: Sendable {
+        let store: TicketStore
+        let connection: PostgresConnection
+        let logger: Logger
+
+        /// Another ticket the caller may see (locked, for a merge).
+        public func ticket(_ id: UUID) async throws -> Ticket? {
+            try await store.load(id, on: connection, lock: true, logger: logger)
+        }
+
+        /// Adds an event to another ticket's timeline (e.g. "merged_from" on a merge target).
+        public func appendEvent(_ event: EventDraft, to ticket: Ticket, by identity: Identity, at now: Date) async throws {
+            try await store.insertEvents([event], of: ticket, by: identity, at: now, on: connection, logger: logger)
+        }
+
+        /// An active unit's kind and district.
+        public func unit(_ id: String) async throws -> (kind: UnitKind, district: DistrictCode?)? {
+            try await store.unitKind(id, on: connection, logger: logger)
+        }
+    }
+
+    /// Runs one action on a ticket in one transaction: lock the row, let `body` change the aggregate by the
+    /// domain's rules, then save what changed and the events it returned. A thrown error leaves nothing behind.
+    public func act(
+        on id: UUID, as identity: Identity, now: Date, logger: Logger,
+        _ body: (inout Ticket, Lookup) async throws -> [EventDraft]
+    ) async throws -> Ticket {
+        try await database.withIdentity(identity, logger: logger) { connection in
+            guard let original = try await load(id, on: connection, lock: true, logger: logger) else {
+                throw TicketStoreError.notFound
+            }
+            var ticket = original
+            let events = try await body(&ticket, Lookup(store: self, connection: connection, logger: logger))
+            try await save(ticket, original: original, on: connection, logger: logger)
+            try await insertEvents(events, of: ticket, by: identity, at: now, on: connection, logger: logger)
+            return ticket
+        }
+    }
+
+    /// Records an extra fact about a ticket inside an action (the callback row), in the same transaction.
+    public func recordCallback(
+        ticket: Ticket, reached: Bool, resolved: Bool?, satisfaction: Satisfaction?, comment: String?,
+        by identity: Identity, at now: Date, logger: Logger, on lookup: Lookup
+    ) async throws {
+        try await lookup.connection.query(
+            """
+            INSERT INTO hotline.callbacks (district_code, ticket_id, at, reached, resolved, satisfaction, comment, by_id, unit_ids)
+            VALUES (\(ticket.location.districtCode.rawValue), \(ticket.id), \(now), \(reached), \(resolved),
+                    \(satisfaction?.rawValue), \(comment), \(identity.id), \(ticket.unitIDs))
+            """, logger: logger)
+    }
+
+    // MARK: rows
+
+    static let ticketColumns = """
+        district_code, id, number, status, type, category_code, tier, title, description, requester_name_enc,
+        requester_phone_enc, requester_name_masked, requester_phone_masked, street_code, address, lat, lon, urgent,
+        channel, unit_ids, supervised, merged_into, answer, created_by, created_at, updated_at, closed_at
+        """
+
+    func decodeTicket(_ row: PostgresRow) throws -> Ticket {
+        let r = row.makeRandomAccess()
+        guard let district = DistrictCode(try r["district_code"].decode(String.self)),
+              let status = TicketStatus(rawValue: try r["status"].decode(String.self)),
+              let type = RequestType(rawValue: try r["type"].decode(String.self)),
+              let tier = TimeLimitTier(rawValue: try r["tier"].decode(String.self)),
+              let channel = IntakeChannel(rawValue: try r["channel"].decode(String.self))
+        else { throw PostgresError.protocol("unexpected ticket row") }
+        // The view hands ciphertext to the centre only; everyone else gets the masked forms.
+        let requester: Requester
+        if let name = try r["requester_name_enc"].decode(ByteBuffer?.self),
+           let phone = try r["requester_phone_enc"].decode(ByteBuffer?.self) {
+            requester = Requester(
+                name: try cipher.open(Array(buffer: name)), phone: try cipher.open(Array(buffer: phone)), masked: false)
+        } else {
+            requester = Requester(
+                name: try r["requester_name_masked"].decode(String.self),
+                phone: try r["requester_phone_masked"].decode(String.self), masked: true)
+        }
+        return Ticket(
+            id: try r["id"].decode(UUID.self), number: try r["number"].decode(String.self), status: status, type: type,
+            categoryCode: try r["category_code"].decode(String.self), tier: tier,
+            title: try r["title"].decode(String.self), description: try r["description"].decode(String.self),
+            requester: requester,
+            location: Location(
+                districtCode: district, streetCode: try r["street_code"].decode(String?.self),
+                address: try r["address"].decode(String.self), lat: try r["lat"].decode(Double?.self),
+                lon: try r["lon"].decode(Double?.self)),
+            urgent: try r["urgent"].decode(Bool.self), channel: channel,
+            unitIDs: try r["unit_ids"].decode([String].self), supervised: try r["supervised"].decode(Bool.self),
+            mergedInto: try r["merged_into"].decode(UUID?.self), answer: try r["answer"].decode(String?.self),
+            createdBy: try r["created_by"].decode(String.self), createdAt: try r["created_at"].decode(Date.self),
+            updatedAt: try r["updated_at"].decode(Date.self), closedAt: try r["closed_at"].decode(Date?.self),
+            dispatches: [])
+    }
+
+    func load(
+        _ id: UUID, on connection: PostgresConnection, lock: Bool, withDispatches: Bool = true, logger: Logger
+    ) async throws -> Ticket? {
+        if lock {
+            // Lock through the base table (a view with CASE columns cannot be locked); visibility is the same policy.
+            _ = try await connection.query("SELECT 1 FROM hotline.tickets WHERE id = \(id) FOR UPDATE", logger: logger).collect()
+        }
+        var ticket: Ticket?
+        for try await row in try await connection.query(
+            "SELECT \(unescaped: Self.ticketColumns) FROM hotline.ticket_view WHERE id = \(id)", logger: logger
+        ) { ticket = try decodeTicket(row) }
+        guard var found = ticket else { return nil }
+        if withDispatches {
+            found.dispatches = try await dispatches(of: found, on: connection, logger: logger)
+        }
+        return found
+    }
+
+    func dispatches(of ticket: Ticket, on connection: PostgresConnection, logger: Logger) async throws -> [Dispatch] {
+        let rows = try await connection.query(
+            """
+            SELECT id, unit_id, role, whistle, status, dispatched_at, dispatched_by, sign_by, respond_by, handle_by,
+                   accepted_at, contacted_at, replied_at, reply_outcome, reply_text, return_reason, extension_state,
+                   extension_until, extension_reason, closed_at
+            FROM hotline.dispatches
+            WHERE district_code = \(ticket.location.districtCode.rawValue) AND ticket_id = \(ticket.id)
+            ORDER BY dispatched_at, id
+            """, logger: logger)
+        var result: [Dispatch] = []
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            guard let role = DispatchRole(rawValue: try r["role"].decode(String.self)),
+                  let status = DispatchStatus(rawValue: try r["status"].decode(String.self))
+            else { throw PostgresError.protocol("unexpected dispatch row") }
+            result.append(Dispatch(
+                id: try r["id"].decode(UUID.self), unitID: try r["unit_id"].decode(String.self), role: role,
+                whistle: try r["whistle"].decode(Bool.self), status: status,
+                dispatchedAt: try r["dispatched_at"].decode(Date.self),
+                dispatchedBy: try r["dispatched_by"].decode(String.self),
+                deadlines: DispatchDeadlines(
+                    signBy: try r["sign_by"].decode(Date.self), respondBy: try r["respond_by"].decode(Date.self),
+                    handleBy: try r["handle_by"].decode(Date.self)),
+                acceptedAt: try r["accepted_at"].decode(Date?.self), contactedAt: try r["contacted_at"].decode(Date?.self),
+                repliedAt: try r["replied_at"].decode(Date?.self),
+                replyOutcome: try r["reply_outcome"].decode(String?.self).flatMap(ReplyOutcome.init(rawValue:)),
+                replyText: try r["reply_text"].decode(String?.self), returnReason: try r["return_reason"].decode(String?.self),
+                extensionState: try r["extension_state"].decode(String?.self).flatMap(ExtensionState.init(rawValue:)),
+                extensionUntil: try r["extension_until"].decode(Date?.self),
+                extensionReason: try r["extension_reason"].decode(String?.self),
+                closedAt: try r["closed_at"].decode(Date?.self)))
+        }
+        return result
+    }
+
+    func unitKind(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> (UnitKind, DistrictCode?)? {
+        for try await (kind, district) in try await connection.query(
+            "SELECT kind, district_code FROM hotline.units WHERE id = \(id) AND active", logger: logger
+        ).decode((String, String?).self) {
+            if let kind = UnitKind(rawValue: kind) { return (kind, district.flatMap(DistrictCode.init)) }
+        }
+        return nil
+    }
+
+    /// Writes what an action changed: the ticket first (its unit_ids reach the existing rows through the sync
+    /// trigger), then new and changed dispatches.
+    func save(_ ticket: Ticket, original: Ticket, on connection: PostgresConnection, logger: Logger) async throws {
+        let district = ticket.location.districtCode.rawValue
+        try await connection.query(
+            """
+            UPDATE hotline.tickets SET status = \(ticket.status.rawValue), unit_ids = \(ticket.unitIDs),
+                lead_unit_id = \(ticket.liveLead?.unitID), supervised = \(ticket.supervised),
+                merged_into = \(ticket.mergedInto), answer = \(ticket.answer), next_deadline = \(ticket.nextDeadline),
+                updated_at = \(ticket.updatedAt), closed_at = \(ticket.closedAt)
+            WHERE district_code = \(district) AND id = \(ticket.id)
+            """, logger: logger)
+        let before = Dictionary(uniqueKeysWithValues: original.dispatches.map { ($0.id, $0) })
+        try await insertDispatches(ticket.dispatches.filter { before[$0.id] == nil }, of: ticket, on: connection, logger: logger)
+        for d in ticket.dispatches where before[d.id] != nil && before[d.id] != d {
+            try await connection.query(
+                """
+                UPDATE hotline.dispatches SET status = \(d.status.rawValue), sign_by = \(d.deadlines.signBy),
+                    respond_by = \(d.deadlines.respondBy), handle_by = \(d.deadlines.handleBy),
+                    next_deadline = \(d.nextDeadline), accepted_at = \(d.acceptedAt), contacted_at = \(d.contactedAt),
+                    replied_at = \(d.repliedAt), reply_outcome = \(d.replyOutcome?.rawValue), reply_text = \(d.replyText),
+                    return_reason = \(d.returnReason), extension_state = \(d.extensionState?.rawValue),
+                    extension_until = \(d.extensionUntil), extension_reason = \(d.extensionReason),
+                    closed_at = \(d.closedAt)
+                WHERE district_code = \(district) AND id = \(d.id)
+                """, logger: logger)
+        }
+    }
+
+    func insertDispatches(_ dispatches: [Dispatch], of ticket: Ticket, on connection: PostgresConnection, logger: Logger) async throws {
+        for d in dispatches {
+            do {
+                try await connection.query(
+                    """
+                    INSERT INTO hotline.dispatches (
+                        district_code, id, ticket_id, unit_id, role, whistle, status, dispatched_at, dispatched_by,
+                        sign_by, respond_by, handle_by, next_deadline, unit_ids)
+                    VALUES (\(ticket.location.districtCode.rawValue), \(d.id), \(ticket.id), \(d.unitID), \(d.role.rawValue),
+                            \(d.whistle), \(d.status.rawValue), \(d.dispatchedAt), \(d.dispatchedBy), \(d.deadlines.signBy),
+                            \(d.deadlines.respondBy), \(d.deadlines.handleBy), \(d.nextDeadline), \(ticket.unitIDs))
+                    """, logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+                throw TicketStoreError.invalid(field: "unitId", message: "no unit \(d.unitID)")
+            }
+        }
+    }
+
+    func insertEvents(
+        _ events: [EventDraft], of ticket: Ticket, by identity: Identity, at now: Date, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        for e in events {
+            let data = String(decoding: try JSONEncoder().encode(e.data), as: UTF8.self)
+            try await connection.query(
+                """
+                INSERT INTO hotline.ticket_events (
+                    district_code, ticket_id, dispatch_id, at, kind, actor_kind, actor_id, actor_name, actor_role,
+                    actor_unit_id, unit_id, note, data, unit_ids)
+                VALUES (\(ticket.location.districtCode.rawValue), \(ticket.id), \(e.dispatchID), \(now), \(e.kind),
+                        \(identity.kind.rawValue), \(identity.id), \(identity.name), \(identity.role.rawValue),
+                        \(identity.actingUnit), \(e.unitID), \(e.note), \(data)::jsonb, \(ticket.unitIDs))
+                """, logger: logger)
+        }
+    }
+}
