@@ -460,7 +460,7 @@ public struct TicketStore: Sendable {
     }
 
     /// Writes what an action changed: the ticket first (its unit_ids reach the existing rows through the sync
-    /// trigger), then new and changed dispatches.
+    /// trigger), then changed dispatches, then new ones.
     func save(_ ticket: Ticket, original: Ticket, on connection: PostgresConnection, logger: Logger) async throws {
         let district = ticket.location.districtCode.rawValue
         try await connection.query(
@@ -472,7 +472,6 @@ public struct TicketStore: Sendable {
             WHERE district_code = \(district) AND id = \(ticket.id)
             """, logger: logger)
         let before = Dictionary(uniqueKeysWithValues: original.dispatches.map { ($0.id, $0) })
-        try await insertDispatches(ticket.dispatches.filter { before[$0.id] == nil }, of: ticket, on: connection, logger: logger)
         for d in ticket.dispatches where before[d.id] != nil && before[d.id] != d {
             try await connection.query(
                 """
@@ -486,6 +485,8 @@ public struct TicketStore: Sendable {
                 WHERE district_code = \(district) AND id = \(d.id)
                 """, logger: logger)
         }
+        // New dispatches last: a returned lead must be out of the live-lead index before its successor goes in.
+        try await insertDispatches(ticket.dispatches.filter { before[$0.id] == nil }, of: ticket, on: connection, logger: logger)
     }
 
     func insertDispatches(_ dispatches: [Dispatch], of ticket: Ticket, on connection: PostgresConnection, logger: Logger) async throws {
