@@ -1,8 +1,8 @@
 /// Requesters' personal data: validation and masking. Encryption is the store's job (`PersonalDataCipher`).
 public enum PersonalData {
     /// A phone number reduced to digits, with a leading `+86`/`0086` country code removed; nil when it is not a
-    /// plausible Chinese number (mobile `1[3-9]` + 9 digits, or a landline of 7–12 digits starting with `0`, or an
-    /// 8-digit Beijing local number).
+    /// plausible Chinese number (mobile `1[3-9]` + 9 digits, or a landline of 10–12 digits with its `0` area
+    /// code, or an 8-digit Beijing local number).
     public static func normalizedPhone(_ raw: String) -> String? {
         var digits = ""
         for scalar in raw.unicodeScalars {
@@ -32,7 +32,7 @@ public enum PersonalData {
             + String(chars.suffix(keepTail))
     }
 
-    /// `张*` / `欧阳**` / `J***`: the first character, the rest as `*`.
+    /// `张*` / `欧***` / `J***`: the first character, the rest as `*`.
     public static func maskName(_ name: String) -> String {
         guard let first = name.first else { return "" }
         return String(first) + String(repeating: "*", count: max(1, name.count - 1))

@@ -80,8 +80,10 @@ public struct Dispatch: Sendable, Equatable {
         self.closedAt = closedAt
     }
 
+    /// nil once the dispatch is closed (its ticket closed or merged), whatever it had left undone.
     public var nextDeadline: Date? {
-        DeadlinePolicy.nextDeadline(
+        guard closedAt == nil else { return nil }
+        return DeadlinePolicy.nextDeadline(
             deadlines,
             progress: .init(status: status, acceptedAt: acceptedAt, contactedAt: contactedAt, repliedAt: repliedAt))
     }
@@ -143,8 +145,8 @@ public struct Ticket: Sendable, Equatable {
 
     public var liveLead: Dispatch? { dispatches.first { $0.role == .lead && $0.status.isLive } }
 
-    /// The earliest unmet deadline of the live dispatches.
-    public var nextDeadline: Date? { dispatches.compactMap(\.nextDeadline).min() }
+    /// The earliest unmet deadline of the live dispatches; nil for a closed or merged ticket.
+    public var nextDeadline: Date? { status.isOpen ? dispatches.compactMap(\.nextDeadline).min() : nil }
 
     public func isOverdue(at now: Date) -> Bool { DeadlinePolicy.isOverdue(nextDeadline: nextDeadline, now: now) }
 }
@@ -222,8 +224,8 @@ extension Ticket {
         updatedAt = now
     }
 
-    /// 派单: sends the ticket to units, at most one lead among them and none while a lead holds it.
-    /// `unitKinds` tells each unit's kind (whistles go to departments and enterprises only).
+    /// 派单: sends the ticket to units, at most one lead among them and none while a lead holds it. (Which units
+    /// exist, and that a whistle goes to departments and enterprises only, the caller checks against the units.)
     public mutating func dispatch(
         _ targets: [(unitID: String, role: DispatchRole)], whistle: Bool = false, note: String?, by actor: Identity,
         now: Date, policy: DeadlinePolicy
@@ -400,12 +402,16 @@ extension Ticket {
     public mutating func reopen(reason: String, now: Date, policy: DeadlinePolicy) throws(WorkflowError) -> [EventDraft] {
         guard Workflow.allows(.reopen, in: status) else { throw conflict("reopen") }
         let fresh = policy.deadlines(from: now, tier: tier)
+        // Every unit that still holds the ticket has it open again (the callback closed them all).
+        for i in dispatches.indices where dispatches[i].status.isLive { dispatches[i].closedAt = nil }
         var reopened = 0
         for i in dispatches.indices where dispatches[i].status == .replied {
             dispatches[i].status = .accepted
             dispatches[i].contactedAt = nil
             dispatches[i].repliedAt = nil
             dispatches[i].closedAt = nil
+            // An extension asked for before the reply no longer applies to the fresh deadlines.
+            if dispatches[i].extensionState == .requested { dispatches[i].extensionState = nil }
             dispatches[i].deadlines.respondBy = fresh.respondBy
             dispatches[i].deadlines.handleBy = fresh.handleBy
             reopened += 1
