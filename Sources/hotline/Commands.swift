@@ -102,6 +102,12 @@ struct DemoData: AsyncParsableCommand {
     @Option(help: "Where to write the demo client's API key. [HOTLINE_DEMO_API_KEY_FILE, default .data/demo-api-key]")
     var apiKeyFile: String?
     @Option(help: "bcrypt cost. [HOTLINE_BCRYPT_COST, default 12]") var bcryptCost: Int?
+    @Option(help: "Days of ticket history up to today. [HOTLINE_DEMO_HISTORY_DAYS, default 730; 0 for none]")
+    var historyDays: Int?
+    @Option(help: "History volume as a fraction of Beijing's 25 million a year: 1/N. [HOTLINE_DEMO_HISTORY_SCALE, default 500]")
+    var historyScale: Int?
+    @Option(help: "Seed of the history: the same seed gives the same history. [HOTLINE_DEMO_SEED, default 12345]")
+    var seed: Int?
 
     /// The demo accounts: username, role, district, unit, display name.
     static let accounts: [(String, Role, String?, String?, String)] = [
@@ -147,6 +153,27 @@ struct DemoData: AsyncParsableCommand {
             }
         }
         print("demo accounts: \(Self.accounts.map(\.0).joined(separator: ", "))")
+        let days = try intSetting(historyDays, "DEMO_HISTORY_DAYS", 730, in: 0...3650)
+        if days > 0 {
+            guard let piiKey = env("PII_KEY") else {
+                throw CommandFailure("the demo history encrypts requesters' data: set HOTLINE_PII_KEY (scripts/dev-db env has one), or pass --history-days 0")
+            }
+            let scale = try intSetting(historyScale, "DEMO_HISTORY_SCALE", 500, in: 1...25_000_000)
+            let to = Date()
+            let history = DemoHistory(
+                seed: UInt64(try intSetting(seed, "DEMO_SEED", 12345, in: 0...Int.max)),
+                from: to.addingTimeInterval(-Double(days) * 86_400), to: to, ticketsPerYear: 25_000_000 / scale)
+            let cipher = try PersonalDataCipher(base64Key: piiKey)
+            let started = ContinuousClock.now
+            let summary = try await database.withOwnerConnection(logger: logger) { connection in
+                try await history.load(on: connection, cipher: cipher, logger: logger)
+            }
+            if summary.tickets == 0 {
+                print("demo history: already there, left as it is")
+            } else {
+                print("demo history: \(summary.tickets) tickets, \(summary.dispatches) dispatches, \(summary.callbacks) callbacks, \(summary.events) events over \(days) days (\(ContinuousClock.now - started))")
+            }
+        }
         if let newKey {
             let url = URL(fileURLWithPath: keyFile)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -1,0 +1,507 @@
+import Foundation
+import HotlineCore
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// A realistic, deterministic history of tickets for demos and later analytics: districts weighted by size,
+/// classes with seasonal peaks (heating November–March, flooding July–August), the daily busy hours (09–11, 14–16),
+/// multi-unit dispatches, whistles, returns, callbacks with mostly good outcomes and a few weak streets.
+///
+/// Rows are generated in Swift (personal data encrypted like real intake), streamed with COPY into temporary
+/// tables, and moved into the partitioned tables with one INSERT … SELECT each, on an owner connection (COPY cannot
+/// write straight into tables with row-level security).
+public struct DemoHistory: Sendable {
+    public var seed: UInt64
+    public var from: Date
+    public var to: Date
+    /// Tickets a year (Beijing: about 25 million contacts a year; the demo default is 1/500 of that).
+    public var ticketsPerYear: Int
+
+    public init(seed: UInt64, from: Date, to: Date, ticketsPerYear: Int) {
+        self.seed = seed
+        self.from = from
+        self.to = to
+        self.ticketsPerYear = ticketsPerYear
+    }
+
+    /// How much was written.
+    public struct Summary: Sendable, Equatable {
+        public var tickets = 0
+        public var dispatches = 0
+        public var callbacks = 0
+        public var events = 0
+        public init() {}
+    }
+
+    /// The marker on generated rows (`created_by`), so a second run can tell they are there.
+    public static let creator = "demo-history"
+
+    // MARK: the reference data it draws from
+
+    struct Category {
+        var code: String
+        var direction: HandlingDirection
+        var defaultUnit: String?
+        var tier: TimeLimitTier
+        var peakMonth: Int?
+        var name: String
+    }
+
+    struct Reference {
+        var streets: [DistrictCode: [String]] = [:]
+        var departments: [String] = []
+        var categories: [Category] = []
+    }
+
+    static let districtWeights: [String: Double] = [
+        "110105": 18, "110108": 14, "110106": 9, "110114": 9, "110115": 8, "110112": 7, "110102": 6, "110101": 5,
+        "110113": 5, "110111": 5, "110107": 3, "110109": 2, "110116": 2, "110117": 2, "110118": 2, "110119": 1.5,
+    ]
+
+    /// Relative calls by hour of day (Asia/Shanghai): quiet nights, peaks 09–11 and 14–16.
+    static let hourWeights: [Double] = [
+        0.3, 0.2, 0.15, 0.1, 0.1, 0.2, 0.6, 1.5, 3.0, 4.5, 5.0, 4.5, 2.5, 2.8, 4.2, 4.6, 4.3, 3.4, 2.2, 1.8, 1.5, 1.2, 0.8, 0.5,
+    ]
+
+    /// How much more often a class comes up in `month` (1–12).
+    static func seasonalFactor(_ c: Category, month: Int) -> Double {
+        if c.code.hasPrefix("01") {  // heating season: mid-November to mid-March, complaints from November
+            return [11: 6, 12: 5, 1: 5, 2: 4, 3: 2.5, 10: 1.2][month] ?? 0.2
+        }
+        if c.code.hasPrefix("10") {  // drains and flooding: the rainy season
+            return [7: 6, 8: 5, 6: 1.5, 9: 1.2][month] ?? 0.4
+        }
+        guard let peak = c.peakMonth else { return 1 }
+        let distance = min(abs(month - peak), 12 - abs(month - peak))
+        return [0: 4, 1: 2.2][distance] ?? 0.8
+    }
+
+    static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤").map(String.init)
+    static let givenNames = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅鹏飞宇浩凯婷雪琳晨阳欣怡子涵梓轩一诺").map(String.init)
+
+    // MARK: generation
+
+    /// Writes the history unless one is there already; returns what it wrote (zeros when it skipped).
+    public func load(
+        on connection: PostgresConnection, cipher: PersonalDataCipher, logger: Logger
+    ) async throws -> Summary {
+        let existing = try await connection.query(
+            "SELECT count(*) FROM hotline.tickets WHERE created_by = \(Self.creator)", logger: logger).collect()
+        if let n = try existing.first?.decode(Int.self), n > 0 { return Summary() }
+        let reference = try await Self.reference(on: connection, logger: logger)
+        let rows = generate(reference, cipher: cipher)
+        try await AccountMaintenance.inTransaction(connection, logger: logger) {
+            try await Self.write(rows, on: connection, logger: logger)
+        }
+        return rows.summary
+    }
+
+    static func reference(on connection: PostgresConnection, logger: Logger) async throws -> Reference {
+        var r = Reference()
+        for try await (id, kind, district) in try await connection.query(
+            "SELECT id, kind, district_code FROM hotline.units WHERE active ORDER BY id", logger: logger
+        ).decode((String, String, String?).self) {
+            if kind == "street", let d = district.flatMap(DistrictCode.init) { r.streets[d, default: []].append(id) }
+            if kind == "department" || kind == "enterprise" { r.departments.append(id) }
+        }
+        for try await (code, direction, unit, tier, peak, name) in try await connection.query(
+            """
+            SELECT code, direction, default_unit_id, tier, seasonal_peak_month, name_zh FROM hotline.categories
+            WHERE active AND parent_code IS NOT NULL ORDER BY code
+            """, logger: logger
+        ).decode((String, String, String?, String, Int32?, String).self) {
+            guard let d = HandlingDirection(rawValue: direction), let t = TimeLimitTier(rawValue: tier) else { continue }
+            r.categories.append(Category(code: code, direction: d, defaultUnit: unit, tier: t, peakMonth: peak.map(Int.init), name: name))
+        }
+        return r
+    }
+
+    /// The generated rows, as COPY text lines per staging table.
+    struct Rows {
+        var tickets: [String] = []
+        var dispatches: [String] = []
+        var callbacks: [String] = []
+        var events: [String] = []
+        var summary: Summary {
+            var s = Summary()
+            s.tickets = tickets.count
+            s.dispatches = dispatches.count
+            s.callbacks = callbacks.count
+            s.events = events.count
+            return s
+        }
+    }
+
+    func generate(_ reference: Reference, cipher: PersonalDataCipher) -> Rows {
+        var rng = SplitMix64(seed: seed)
+        var rows = Rows()
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let districts = Self.districtWeights.keys.sorted().compactMap(DistrictCode.init).filter { reference.streets[$0] != nil }
+        let districtWeights = districts.map { Self.districtWeights[$0.rawValue] ?? 1 }
+        // A few streets with weak outcomes (slow, less resolved, less satisfied): every 37th street.
+        let allStreets = reference.streets.values.flatMap { $0 }.sorted()
+        let weak = Set(allStreets.enumerated().filter { $0.offset % 37 == 5 }.map(\.element))
+        var phonePool: [String] = []
+        let perDay = Double(ticketsPerYear) / 365.0
+        var day = calendar.startOfDay(for: from)
+        let now = to
+        while day < to {
+            let month = calendar.component(.month, from: day)
+            let weekday = calendar.component(.weekday, from: day)
+            let categoryWeights = reference.categories.map { Self.seasonalFactor($0, month: month) }
+            let expected = perDay * (weekday == 1 || weekday == 7 ? 0.8 : 1.07)
+            let count = Int(expected) + (rng.nextDouble() < expected - Double(Int(expected)) ? 1 : 0)
+            for _ in 0..<count {
+                let hour = rng.pick(weights: Self.hourWeights)
+                let created = day.addingTimeInterval(Double(hour * 3600) + rng.nextDouble() * 3600)
+                guard created < now else { continue }
+                let district = districts[rng.pick(weights: districtWeights)]
+                let category = reference.categories[rng.pick(weights: categoryWeights)]
+                let streets = reference.streets[district] ?? []
+                let street: String? = rng.nextDouble() < 0.9 && !streets.isEmpty ? streets[Int(rng.next() % UInt64(streets.count))] : nil
+                var phone: String
+                if !phonePool.isEmpty && rng.nextDouble() < 0.06 {
+                    phone = phonePool[Int(rng.next() % UInt64(phonePool.count))]  // a repeat caller
+                } else {
+                    phone = "1" + ["3", "5", "7", "8", "9"][Int(rng.next() % 5)] + String(format: "%09d", rng.next() % 1_000_000_000)
+                    if phonePool.count < 5000 { phonePool.append(phone) }
+                }
+                let name = Self.surnames[Int(rng.next() % UInt64(Self.surnames.count))]
+                    + Self.givenNames[Int(rng.next() % UInt64(Self.givenNames.count))]
+                    + (rng.nextDouble() < 0.5 ? Self.givenNames[Int(rng.next() % UInt64(Self.givenNames.count))] : "")
+                let weakStreet = street.map { weak.contains($0) } ?? false
+                simulate(
+                    &rows, rng: &rng, created: created, now: now, district: district, category: category, street: street,
+                    weak: weakStreet, name: name, phone: phone, reference: reference, cipher: cipher)
+            }
+            day = calendar.date(byAdding: .day, value: 1, to: day)!
+        }
+        return rows
+    }
+
+    /// One ticket's whole life up to `now`.
+    func simulate(
+        _ rows: inout Rows, rng: inout SplitMix64, created: Date, now: Date, district: DistrictCode, category: Category,
+        street: String?, weak: Bool, name: String, phone: String, reference: Reference, cipher: PersonalDataCipher
+    ) {
+        let ticketID = rng.uuid()
+        let types: [(RequestType, Double)] = [(.complaint, 40), (.help, 30), (.report, 10), (.suggestion, 8), (.consultation, 12)]
+        let type = types[rng.pick(weights: types.map(\.1))].0
+        let urgent = category.tier == .twoHours || rng.nextDouble() < 0.02
+        let tier = urgent ? TimeLimitTier.twoHours : category.tier
+        let policy = DeadlinePolicy()
+        let channel = ["phone", "phone", "phone", "phone", "phone", "phone", "phone", "phone", "phone", "app", "web", "wechat"][Int(rng.next() % 12)]
+        var unitIDs: [String] = []
+        var events: [(Date, String, UUID?, String?, String?, (String, String, String, String?))] = []
+        func actor(_ role: String, _ unit: String?) -> (String, String, String, String?) {
+            switch role {
+            case "centre_operator": ("demo-operator", "operator", "centre_operator", nil)
+            case "centre_supervisor": ("demo-supervisor", "supervisor", "centre_supervisor", nil)
+            default: ("demo-" + (unit ?? "unit"), unit ?? "unit", role, unit)
+            }
+        }
+        func handlerRole(_ unit: String) -> String {
+            unit.hasPrefix("gov.") ? "district_admin" : (unit.hasPrefix("dept.") || unit.hasPrefix("ent.") ? "department_handler" : "street_handler")
+        }
+        events.append((created, "received", nil, nil, nil, actor("centre_operator", nil)))
+        var status = "received"
+        var closedAt: Date?
+        var leadUnit: String?
+        var dispatchRows: [String] = []
+        var nextDeadlines: [Date] = []
+
+        // Consultations answered at once.
+        if type == .consultation && rng.nextDouble() < 0.6 {
+            let at = created.addingTimeInterval(120 + rng.nextDouble() * 300)
+            events.append((at, "answered", nil, nil, "已按知识库答复", actor("centre_operator", nil)))
+            events.append((at, "closed", nil, nil, nil, actor("centre_operator", nil)))
+            status = "closed"
+            closedAt = at
+        } else {
+            var lead = DispatchRules.autoTarget(direction: category.direction, defaultUnitID: category.defaultUnit, streetCode: street, district: district)
+            var dispatchedAt = created.addingTimeInterval(120 + rng.nextDouble() * 360)
+            // A return now and then (3%), approved and re-dispatched to another street or the district.
+            if rng.nextDouble() < 0.03 && dispatchedAt < now {
+                let d = rng.uuid()
+                let deadlines = policy.deadlines(from: dispatchedAt, tier: tier)
+                let returnAt = dispatchedAt.addingTimeInterval(1800 + rng.nextDouble() * 5400)
+                let approvedAt = returnAt.addingTimeInterval(1800 + rng.nextDouble() * 7200)
+                unitIDs.append(lead)
+                events.append((dispatchedAt, "dispatched", d, lead, "auto", actor("centre_operator", nil)))
+                if approvedAt < now {
+                    events.append((returnAt, "return_requested", d, lead, "非本单位职责", actor(handlerRole(lead), lead)))
+                    events.append((approvedAt, "return_approved", d, lead, nil, actor("centre_supervisor", nil)))
+                    dispatchRows.append(Self.dispatchLine(
+                        district: district, id: d, ticket: ticketID, unit: lead, role: "lead", whistle: false, status: "returned",
+                        at: dispatchedAt, deadlines: deadlines, accepted: nil, contacted: nil, replied: nil, outcome: nil,
+                        reply: nil, returnReason: "非本单位职责", closed: approvedAt))
+                    let others = (reference.streets[district] ?? []).filter { $0 != lead }
+                    lead = others.isEmpty || rng.nextDouble() < 0.3 ? "gov.\(district)" : others[Int(rng.next() % UInt64(others.count))]
+                    dispatchedAt = approvedAt
+                } else {
+                    dispatchRows.append(Self.dispatchLine(
+                        district: district, id: d, ticket: ticketID, unit: lead, role: "lead", whistle: false, status: "pending",
+                        at: dispatchedAt, deadlines: deadlines, accepted: nil, contacted: nil, replied: nil, outcome: nil,
+                        reply: nil, returnReason: nil, closed: nil))
+                    nextDeadlines.append(deadlines.signBy)
+                    status = "dispatched"
+                    leadUnit = lead
+                    dispatchedAt = now.addingTimeInterval(1)  // nothing more happens
+                }
+            }
+            if dispatchedAt < now {
+                leadUnit = lead
+                // Who holds it: the lead, sometimes an assisting department (双派), sometimes a whistle later.
+                var holders: [(String, String, Bool, Date)] = [(lead, "lead", false, dispatchedAt)]
+                if rng.nextDouble() < 0.12, !reference.departments.isEmpty {
+                    let dept = reference.departments[Int(rng.next() % UInt64(reference.departments.count))]
+                    if dept != lead { holders.append((dept, "assist", false, dispatchedAt)) }
+                }
+                if !lead.hasPrefix("dept."), !lead.hasPrefix("ent."), !lead.hasPrefix("gov."), rng.nextDouble() < 0.04,
+                   !reference.departments.isEmpty {
+                    let dept = reference.departments[Int(rng.next() % UInt64(reference.departments.count))]
+                    if !holders.contains(where: { $0.0 == dept }) {
+                        holders.append((dept, "assist", true, dispatchedAt.addingTimeInterval(86_400 * (0.2 + rng.nextDouble()))))
+                    }
+                }
+                var leadReplied: Date?
+                var leadOutcome = "resolved"
+                for (unit, role, whistle, at) in holders where at < now {
+                    let d = rng.uuid()
+                    unitIDs.append(unit)
+                    let deadlines = policy.deadlines(from: at, tier: tier)
+                    let late = weak || rng.nextDouble() < 0.1
+                    let accepted = at.addingTimeInterval(late ? 7200 + rng.nextDouble() * 21_600 : 300 + rng.nextDouble() * 5100)
+                    let contacted = accepted.addingTimeInterval(late ? 20 * 3600 + rng.nextDouble() * 30 * 3600 : 1800 + rng.nextDouble() * 18 * 3600)
+                    let handle = Double(tier.seconds)
+                    let replyLate = rng.nextDouble() < (weak ? 0.3 : 0.07)
+                    let replied = max(contacted.addingTimeInterval(600), at.addingTimeInterval(handle * (replyLate ? 1.0 + rng.nextDouble() * 0.5 : 0.1 + rng.nextDouble() * 0.8)))
+                    let outcomes: [(String, Double)] = weak
+                        ? [("resolved", 55), ("partly_resolved", 20), ("explained", 15), ("unresolvable", 10)]
+                        : [("resolved", 78), ("partly_resolved", 10), ("explained", 9), ("unresolvable", 3)]
+                    let outcome = outcomes[rng.pick(weights: outcomes.map(\.1))].0
+                    events.append((at, whistle ? "whistled" : "dispatched", d, unit, whistle ? "吹哨报到" : (role == "lead" ? "auto" : "双派"),
+                                   whistle ? actor("street_handler", lead) : actor("centre_operator", nil)))
+                    var dStatus = "pending"
+                    var a: Date?, c: Date?, r: Date?
+                    if accepted < now { a = accepted; dStatus = "accepted"; events.append((accepted, "accepted", d, unit, nil, actor(handlerRole(unit), unit))) }
+                    if contacted < now { c = contacted; dStatus = "contacted"; events.append((contacted, "contacted", d, unit, nil, actor(handlerRole(unit), unit))) }
+                    if replied < now {
+                        r = replied
+                        dStatus = "replied"
+                        events.append((replied, "replied", d, unit, "已办理：\(category.name)", actor(handlerRole(unit), unit)))
+                    }
+                    if role == "lead" { leadReplied = r; leadOutcome = outcome }
+                    let progress = DeadlinePolicy.Progress(status: DispatchStatus(rawValue: dStatus)!, acceptedAt: a, contactedAt: c, repliedAt: r)
+                    if let next = DeadlinePolicy.nextDeadline(deadlines, progress: progress) { nextDeadlines.append(next) }
+                    dispatchRows.append(Self.dispatchLine(
+                        district: district, id: d, ticket: ticketID, unit: unit, role: role, whistle: whistle, status: dStatus,
+                        at: at, deadlines: deadlines, accepted: a, contacted: c, replied: r, outcome: r == nil ? nil : outcome,
+                        reply: r == nil ? nil : "已办理：\(category.name)", returnReason: nil, closed: nil))
+                }
+                status = leadReplied == nil ? (events.contains { $0.1 == "accepted" && $0.3 == lead } ? "in_progress" : "dispatched") : "replied"
+                // The callback, a day or two after the reply.
+                if let replied = leadReplied {
+                    let at = replied.addingTimeInterval(3600 * (4 + rng.nextDouble() * 40))
+                    if at < now {
+                        let reached = rng.nextDouble() < 0.92
+                        var resolved: Bool?
+                        var satisfaction: String?
+                        if reached {
+                            let resolveChance = (weak ? 0.6 : 0.9) * (leadOutcome == "resolved" ? 1.0 : 0.5)
+                            resolved = rng.nextDouble() < resolveChance
+                            let levels: [(String, Double)] = resolved! ? (weak ? [("satisfied", 60), ("basically_satisfied", 25), ("unsatisfied", 15)] : [("satisfied", 85), ("basically_satisfied", 11), ("unsatisfied", 4)])
+                                : [("satisfied", 10), ("basically_satisfied", 30), ("unsatisfied", 60)]
+                            satisfaction = levels[rng.pick(weights: levels.map(\.1))].0
+                        }
+                        rows.callbacks.append([
+                            district.rawValue, ticketID.uuidString.lowercased(), Self.epoch(at), String(reached),
+                            resolved.map(String.init) ?? "\\N", satisfaction ?? "\\N", "demo-operator", Self.arrayLiteral(unitIDs),
+                        ].joined(separator: "\t"))
+                        events.append((at, "callback", nil, nil, nil, actor("centre_operator", nil)))
+                        if reached {
+                            events.append((at, "closed", nil, nil, nil, actor("centre_operator", nil)))
+                            status = "closed"
+                            closedAt = at
+                        }
+                    }
+                }
+            }
+        }
+        if closedAt != nil { nextDeadlines = [] }
+        // Dispatch rows carry the ticket's final unit_ids; a closed ticket closes its dispatches too.
+        let unitArray = Self.arrayLiteral(unitIDs)
+        for line in dispatchRows {
+            var fields = line.components(separatedBy: "\t")
+            if let closedAt, fields[17] == "\\N", fields[6] != "returned" {
+                fields[17] = Self.epoch(closedAt)
+                fields[11] = "\\N"
+            }
+            fields[18] = unitArray
+            rows.dispatches.append(fields.joined(separator: "\t"))
+        }
+        let nameSealed = (try? cipher.seal(name)) ?? []
+        let phoneSealed = (try? cipher.seal(phone)) ?? []
+        let updated = events.map(\.0).max() ?? created
+        rows.tickets.append([
+            district.rawValue, ticketID.uuidString.lowercased(), status, type.rawValue, category.code, tier.rawValue,
+            Self.escape(category.name), Self.escape("\(category.name)（演示数据）"), Self.bytea(nameSealed), Self.bytea(phoneSealed),
+            cipher.phoneHash(phone), Self.escape(PersonalData.maskName(name)), PersonalData.maskPhone(phone), street ?? "\\N",
+            Self.escape("北京市\(district.rawValue)区 演示地址 \(Int(rng.next() % 300) + 1)号"), String(urgent), channel, unitArray,
+            leadUnit ?? "\\N", nextDeadlines.min().map(Self.epoch) ?? "\\N", Self.epoch(created), Self.epoch(updated),
+            closedAt.map(Self.epoch) ?? "\\N",
+        ].joined(separator: "\t"))
+        for (at, kind, dispatch, unit, note, who) in events.sorted(by: { $0.0 < $1.0 }) {
+            rows.events.append([
+                district.rawValue, ticketID.uuidString.lowercased(), dispatch?.uuidString.lowercased() ?? "\\N", Self.epoch(at),
+                kind, "user", who.0, who.1, who.2, who.3 ?? "\\N", unit ?? "\\N", note.map(Self.escape) ?? "\\N", unitArray,
+            ].joined(separator: "\t"))
+        }
+    }
+
+    static func dispatchLine(
+        district: DistrictCode, id: UUID, ticket: UUID, unit: String, role: String, whistle: Bool, status: String, at: Date,
+        deadlines: DispatchDeadlines, accepted: Date?, contacted: Date?, replied: Date?, outcome: String?, reply: String?,
+        returnReason: String?, closed: Date?
+    ) -> String {
+        let progress = DeadlinePolicy.Progress(status: DispatchStatus(rawValue: status)!, acceptedAt: accepted, contactedAt: contacted, repliedAt: replied)
+        let next = closed == nil ? DeadlinePolicy.nextDeadline(deadlines, progress: progress) : nil
+        return [
+            district.rawValue, id.uuidString.lowercased(), ticket.uuidString.lowercased(), unit, role, String(whistle), status,
+            epoch(at), epoch(deadlines.signBy), epoch(deadlines.respondBy), epoch(deadlines.handleBy),
+            next.map(epoch) ?? "\\N", accepted.map(epoch) ?? "\\N", contacted.map(epoch) ?? "\\N", replied.map(epoch) ?? "\\N",
+            outcome ?? "\\N", reply.map(escape) ?? "\\N", closed.map(epoch) ?? "\\N", "{}", returnReason.map(escape) ?? "\\N",
+        ].joined(separator: "\t")
+    }
+
+    // MARK: COPY text format
+
+    static func epoch(_ date: Date) -> String { String(Int64(date.timeIntervalSince1970.rounded())) }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func bytea(_ bytes: [UInt8]) -> String {
+        "\\\\x" + bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func arrayLiteral(_ items: [String]) -> String {
+        var seen: [String] = []
+        for i in items where !seen.contains(i) { seen.append(i) }
+        return "{" + seen.joined(separator: ",") + "}"
+    }
+
+    static func write(_ rows: Rows, on connection: PostgresConnection, logger: Logger) async throws {
+        let staging = [
+            "CREATE TEMP TABLE demo_t (district text, id uuid, status text, type text, category text, tier text, title text, description text, name_enc bytea, phone_enc bytea, phone_hash text, name_masked text, phone_masked text, street text, address text, urgent boolean, channel text, unit_ids text[], lead text, next_deadline bigint, created bigint, updated bigint, closed bigint) ON COMMIT DROP",
+            "CREATE TEMP TABLE demo_d (district text, id uuid, ticket uuid, unit text, role text, whistle boolean, status text, dispatched bigint, sign bigint, respond bigint, handle bigint, next_deadline bigint, accepted bigint, contacted bigint, replied bigint, outcome text, reply text, closed bigint, unit_ids text[], return_reason text) ON COMMIT DROP",
+            "CREATE TEMP TABLE demo_c (district text, ticket uuid, at bigint, reached boolean, resolved boolean, satisfaction text, by_id text, unit_ids text[]) ON COMMIT DROP",
+            "CREATE TEMP TABLE demo_e (district text, ticket uuid, dispatch uuid, at bigint, kind text, actor_kind text, actor_id text, actor_name text, actor_role text, actor_unit text, unit text, note text, unit_ids text[]) ON COMMIT DROP",
+        ]
+        for sql in staging { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+        for (table, lines) in [("demo_t", rows.tickets), ("demo_d", rows.dispatches), ("demo_c", rows.callbacks), ("demo_e", rows.events)] {
+            try await connection.copyFrom(table: table, logger: logger) { writer in
+                var buffer = ByteBuffer()
+                for line in lines {
+                    buffer.writeString(line)
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                    if buffer.readableBytes > 1 << 20 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            }
+        }
+        let moves = [
+            """
+            INSERT INTO hotline.tickets (district_code, id, number, status, type, category_code, tier, title, description,
+                requester_name_enc, requester_phone_enc, requester_phone_hash, requester_name_masked, requester_phone_masked,
+                street_code, address, urgent, channel, unit_ids, lead_unit_id, next_deadline, created_by, created_at,
+                updated_at, closed_at)
+            SELECT district, id,
+                   'BJ' || to_char(to_timestamp(created) AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
+                        || lpad(nextval('hotline.ticket_number_seq')::text, 8, '0'),
+                   status, type, category, tier, title, description, name_enc, phone_enc, phone_hash, name_masked,
+                   phone_masked, street, address, urgent, channel, unit_ids, lead, to_timestamp(next_deadline),
+                   '\(creator)', to_timestamp(created), to_timestamp(updated), to_timestamp(closed)
+            FROM (SELECT * FROM demo_t ORDER BY created, id) t
+            """,
+            """
+            INSERT INTO hotline.dispatches (district_code, id, ticket_id, unit_id, role, whistle, status, dispatched_at,
+                dispatched_by, sign_by, respond_by, handle_by, next_deadline, accepted_at, contacted_at, replied_at,
+                reply_outcome, reply_text, return_reason, closed_at, unit_ids)
+            SELECT district, id, ticket, unit, role, whistle, status, to_timestamp(dispatched), 'demo-operator',
+                   to_timestamp(sign), to_timestamp(respond), to_timestamp(handle), to_timestamp(next_deadline),
+                   to_timestamp(accepted), to_timestamp(contacted), to_timestamp(replied), outcome, reply, return_reason,
+                   to_timestamp(closed), unit_ids
+            FROM demo_d
+            """,
+            """
+            INSERT INTO hotline.callbacks (district_code, ticket_id, at, reached, resolved, satisfaction, by_id, unit_ids)
+            SELECT district, ticket, to_timestamp(at), reached, resolved, satisfaction, by_id, unit_ids FROM demo_c
+            """,
+            """
+            INSERT INTO hotline.ticket_events (district_code, ticket_id, dispatch_id, at, kind, actor_kind, actor_id,
+                actor_name, actor_role, actor_unit_id, unit_id, note, unit_ids)
+            SELECT district, ticket, dispatch, to_timestamp(at), kind, actor_kind, actor_id, actor_name, actor_role,
+                   actor_unit, unit, note, unit_ids
+            FROM (SELECT * FROM demo_e ORDER BY at, ticket) e
+            """,
+        ]
+        for sql in moves { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64): the same seed gives the same history on every machine.
+struct SplitMix64 {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    /// An index drawn with the given weights.
+    mutating func pick(weights: [Double]) -> Int {
+        let total = weights.reduce(0, +)
+        var x = nextDouble() * total
+        for (i, w) in weights.enumerated() {
+            if x < w { return i }
+            x -= w
+        }
+        return weights.count - 1
+    }
+
+    /// A version-4 UUID from the stream.
+    mutating func uuid() -> UUID {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let a = next(), b = next()
+        for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: a >> (8 * i)); bytes[8 + i] = UInt8(truncatingIfNeeded: b >> (8 * i)) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

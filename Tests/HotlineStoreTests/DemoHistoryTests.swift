@@ -1,0 +1,78 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import HotlineTestSupport
+import Logging
+import PostgresNIO
+import Testing
+
+/// The demo history: deterministic for a seed, seasonal, consistent with the workflow's rules.
+@Suite struct DemoHistoryTests {
+    let logger = TestEnvironment.logger
+    let cipher = PersonalDataCipher(keyData: Data(repeating: 3, count: 32))
+
+    /// One year at 1/2500 of Beijing's volume (10,000 tickets a year), loaded into a fresh database.
+    func load(seed: UInt64, _ body: (PostgresConnection, DemoHistory.Summary) async throws -> Void) async throws {
+        try await withTestDatabase { config in
+            let units = try UnitImport.parse(String(contentsOfFile: TestEnvironment.projectRoot + "/data/demo-units.csv", encoding: .utf8)).get()
+            let end = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
+            let history = DemoHistory(seed: seed, from: end.addingTimeInterval(-365 * 86_400), to: end, ticketsPerYear: 10_000)
+            try await config.withOwnerConnection(logger: logger) { c in
+                _ = try await UnitImport.upsert(units, on: c, logger: logger)
+                let summary = try await history.load(on: c, cipher: cipher, logger: logger)
+                let again = try await history.load(on: c, cipher: cipher, logger: logger)
+                #expect(again == DemoHistory.Summary(), "a second load adds nothing")
+                try await body(c, summary)
+            }
+        }
+    }
+
+    func scalar<T: PostgresDecodable & Sendable>(_ c: PostgresConnection, _ sql: PostgresQuery, as: T.Type) async throws -> T? {
+        for try await v in try await c.query(sql, logger: logger).decode(T.self) { return v }
+        return nil
+    }
+
+    @Test func aYearOfHistoryIsPlausibleAndDeterministic() async throws {
+        var fingerprints: [String] = []
+        for _ in 0..<2 {
+            try await load(seed: 7) { c, summary in
+                #expect((9_000...11_000).contains(summary.tickets))
+                #expect(summary.events > summary.tickets * 4)
+                // Heating complaints crowd November; flooding July.
+                let heatingNov = try await scalar(c, """
+                    SELECT (100.0 * count(*) FILTER (WHERE category_code LIKE '01%') / count(*))::float8 FROM hotline.tickets
+                    WHERE extract(month FROM created_at AT TIME ZONE 'Asia/Shanghai') = 11
+                    """, as: Double.self) ?? 0
+                let heatingJul = try await scalar(c, """
+                    SELECT (100.0 * count(*) FILTER (WHERE category_code LIKE '01%') / count(*))::float8 FROM hotline.tickets
+                    WHERE extract(month FROM created_at AT TIME ZONE 'Asia/Shanghai') = 7
+                    """, as: Double.self) ?? 0
+                #expect(heatingNov > 5 * heatingJul)
+                // Chaoyang carries several times Yanqing's volume.
+                let ratio = try await scalar(c, """
+                    SELECT (count(*) FILTER (WHERE district_code = '110105'))::float8
+                         / greatest(count(*) FILTER (WHERE district_code = '110119'), 1) FROM hotline.tickets
+                    """, as: Double.self) ?? 0
+                #expect(ratio > 5)
+                // Mostly good outcomes, as in Beijing (about 97% satisfaction overall).
+                let satisfied = try await scalar(c, """
+                    SELECT (100.0 * count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basically_satisfied'))
+                            / count(*) FILTER (WHERE reached))::float8 FROM hotline.callbacks
+                    """, as: Double.self) ?? 0
+                #expect((80...99).contains(satisfied))
+                // Consistency: every closed ticket has a reached callback or an answer; every live lead is unique.
+                let inconsistent = try await scalar(c, """
+                    SELECT count(*) FROM hotline.tickets t
+                    WHERE t.status = 'closed' AND NOT EXISTS (SELECT 1 FROM hotline.callbacks cb WHERE cb.ticket_id = t.id AND cb.reached)
+                      AND NOT EXISTS (SELECT 1 FROM hotline.ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'answered')
+                    """, as: Int.self)
+                #expect(inconsistent == 0)
+                let fingerprint = try await scalar(c, """
+                    SELECT md5(string_agg(id::text || status || category_code || created_at::text, ',' ORDER BY id)) FROM hotline.tickets
+                    """, as: String.self) ?? ""
+                fingerprints.append(fingerprint)
+            }
+        }
+        #expect(fingerprints.count == 2 && fingerprints[0] == fingerprints[1])
+    }
+}
