@@ -17,9 +17,8 @@
 #   docker compose exec db psql -U postgres -c "\password hotline_app"
 # and update .env to match.
 #
-# PostGIS: the image loads it into template_postgis and the `postgres` database only. The hotline database is made
-# from template1, like the dev cluster's; the extension is untrusted, so when a migration needs it the superuser must
-# create it first: docker compose exec db psql -U postgres -d hotline -c 'CREATE EXTENSION IF NOT EXISTS postgis'.
+# PostGIS: the extension is untrusted, so the superuser creates it here in the hotline database (migration
+# 0006_street_boundaries.sql needs it and says so when it is missing).
 #
 # The entrypoint sources this file when it is not executable and runs it otherwise; it works either way (no `exit`,
 # no `set -u` leaking into the entrypoint's shell).
@@ -42,5 +41,8 @@ ALTER ROLE hotline_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOI
 SELECT format('CREATE DATABASE %I OWNER hotline_owner', :'db_name')
   WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db_name') \gexec
 REVOKE ALL ON DATABASE :"db_name" FROM PUBLIC;
+REVOKE ALL ON DATABASE :"db_name" FROM hotline_app;
 GRANT CONNECT ON DATABASE :"db_name" TO hotline_app;
+\c :"db_name"
+CREATE EXTENSION IF NOT EXISTS postgis;
 SQL

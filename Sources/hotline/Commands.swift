@@ -89,6 +89,35 @@ struct ImportUnits: AsyncParsableCommand {
     }
 }
 
+/// `hotline import-boundaries FILE`: street boundaries from GeoJSON, to place requests that come with a point.
+struct ImportBoundaries: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-boundaries",
+        abstract: "Import street boundaries from a GeoJSON FeatureCollection (properties.code = street code; all or nothing).")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var db: DatabaseOptions
+    @Argument(help: "GeoJSON file") var file: String
+
+    func run() async throws {
+        let logger = try common.makeLogger(label: "hotline.import")
+        guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure("cannot read \(file)") }
+        switch BoundaryImport.parse(data) {
+        case .failure(let failure):
+            throw CommandFailure("\(file) has errors, nothing was imported:\n\(failure)")
+        case .success(let boundaries):
+            do {
+                let n = try await db.configuration().withOwnerConnection(logger: logger) { connection in
+                    try await BoundaryImport.upsert(boundaries, on: connection, logger: logger)
+                }
+                print("street boundaries: \(n) imported")
+            } catch let failure as BoundaryImport.Failure {
+                throw CommandFailure("\(file) has errors, nothing was imported:\n\(failure)")
+            }
+        }
+    }
+}
+
 /// `hotline demo-data`: sample data for a local server (never run by migrations). Idempotent: a second run resets
 /// the demo accounts' passwords and keeps a still-valid demo API key.
 struct DemoData: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HotlineAPI
+import HotlineStore
 import HotlineTestSupport
 import Hummingbird
 import HummingbirdTesting
@@ -363,6 +364,35 @@ import Testing
             let handleBy = (Self.dispatches(urgent).first?["deadlines"] as? [String: String])?["handleBy"]
             #expect(handleBy == app.clock.now.addingTimeInterval(2 * 3600).formatted(.iso8601))
             #expect(try await desk.get("housing", "/api/v1/tickets/\(Self.id(ticket))").0 == 200)
+        }
+    }
+
+    @Test func aPointFindsItsStreetFromImportedBoundaries() async throws {
+        try await withSeededApp { app in
+            let logger = TestEnvironment.logger
+            let file = TestEnvironment.projectRoot + "/Tests/HotlineAPITests/Fixtures/jianwai.geojson"
+            let boundaries = try BoundaryImport.parse(try Data(contentsOf: URL(fileURLWithPath: file))).get()
+            let n = try await app.database.withOwnerConnection(logger: logger) { try await BoundaryImport.upsert(boundaries, on: $0, logger: logger) }
+            #expect(n == 1)
+            let desk = try await Desk(app, accounts: ["operator"])
+            func intake(lat: Double, lon: Double) async throws -> JSON {
+                let body = #"{"type":"complaint","categoryCode":"0601","title":"Noise","description":"","requester":{"name":"张三","phone":"13812345678"},"location":{"districtCode":"110105","address":"somewhere","lat":\#(lat),"lon":\#(lon)},"urgent":false,"channel":"app"}"#
+                let (status, t) = try await desk.post("operator", "/api/v1/tickets", body)
+                #expect(status == 201)
+                return t
+            }
+            let inside = try await intake(lat: 39.91, lon: 116.45)
+            #expect(inside["streetCode"] as? String == "110105001")
+            #expect(Self.dispatches(inside).first?["unitId"] as? String == "110105001")
+            let outside = try await intake(lat: 39.95, lon: 116.45)
+            #expect(outside["streetCode"] == nil)
+            #expect(Self.dispatches(outside).first?["unitId"] as? String == "gov.110105")
+            // A file naming a unit that is not a street changes nothing.
+            let bad = [(code: "110105999", geometry: boundaries[0].geometry)]
+            await #expect(throws: BoundaryImport.Failure.self) {
+                try await app.database.withOwnerConnection(logger: logger) { try await BoundaryImport.upsert(bad, on: $0, logger: logger) }
+            }
+            if case .success = BoundaryImport.parse(Data("{}".utf8)) { Issue.record("an empty object is not a FeatureCollection") }
         }
     }
 

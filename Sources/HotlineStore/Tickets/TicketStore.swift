@@ -157,12 +157,19 @@ public struct TicketStore: Sendable {
                 throw TicketStoreError.invalid(field: "location.streetCode", message: "not a street-level unit of district \(input.location.districtCode)")
             }
         }
+        // A point but no street: the street whose imported boundary covers it, if any (else dispatch decides).
+        var location = input.location
+        if location.streetCode == nil, let lat = location.lat, let lon = location.lon {
+            for try await street in try await connection.query(
+                "SELECT hotline.street_at(\(location.districtCode.rawValue), \(lat), \(lon))", logger: logger
+            ).decode(String?.self) { location.streetCode = street }
+        }
         let tier = policy.effectiveTier(classTier: classTier, urgent: input.urgent)
         var ticket = Ticket(
             id: id, number: "", status: .received, type: input.type, categoryCode: input.categoryCode, tier: tier,
             title: input.title, description: input.description,
             requester: Requester(name: input.requesterName, phone: input.requesterPhone, masked: false),
-            location: input.location, urgent: input.urgent, channel: input.channel, unitIDs: [], supervised: false,
+            location: location, urgent: input.urgent, channel: input.channel, unitIDs: [], supervised: false,
             mergedInto: nil, answer: nil, createdBy: identity.id, createdAt: now, updatedAt: now, closedAt: nil,
             dispatches: [])
         var events = [EventDraft(kind: "received", data: ["channel": input.channel.rawValue])]
@@ -177,8 +184,8 @@ public struct TicketStore: Sendable {
             events.append(EventDraft(kind: "closed"))
         } else if input.autoDispatch {
             let target = DispatchRules.autoTarget(
-                direction: direction, defaultUnitID: defaultUnit, streetCode: input.location.streetCode,
-                district: input.location.districtCode)
+                direction: direction, defaultUnitID: defaultUnit, streetCode: location.streetCode,
+                district: location.districtCode)
             events += try ticket.dispatch([(target, .lead)], note: "auto", by: identity, now: now, policy: policy)
         }
         let nameSealed = ByteBuffer(bytes: try cipher.seal(input.requesterName))
@@ -197,7 +204,7 @@ public struct TicketStore: Sendable {
                 \(ticket.status.rawValue), \(input.type.rawValue), \(input.categoryCode), \(tier.rawValue),
                 \(input.title), \(input.description), \(nameSealed), \(phoneSealed),
                 \(cipher.phoneHash(input.requesterPhone)), \(PersonalData.maskName(input.requesterName)),
-                \(PersonalData.maskPhone(input.requesterPhone)), \(input.location.streetCode),
+                \(PersonalData.maskPhone(input.requesterPhone)), \(location.streetCode),
                 \(input.location.address), \(input.location.lat), \(input.location.lon), \(input.urgent),
                 \(input.channel.rawValue), \(ticket.unitIDs), \(ticket.liveLead?.unitID), \(ticket.answer),
                 \(ticket.nextDeadline), \(identity.id), \(now), \(now), \(ticket.closedAt))
