@@ -171,8 +171,13 @@ ALTER TABLE hotline.callbacks FORCE ROW LEVEL SECURITY;
 ALTER TABLE hotline.ticket_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE hotline.ticket_events FORCE ROW LEVEL SECURITY;
 
-GRANT SELECT, INSERT, UPDATE ON hotline.tickets, hotline.dispatches TO hotline_app;
-GRANT SELECT, INSERT ON hotline.callbacks, hotline.ticket_events TO hotline_app;
+-- Updates are column by column: who a ticket is about, where it is and who it was sent to are never rewritten.
+GRANT SELECT, INSERT ON hotline.tickets, hotline.dispatches, hotline.callbacks, hotline.ticket_events TO hotline_app;
+GRANT UPDATE (status, unit_ids, lead_unit_id, supervised, merged_into, answer, next_deadline, updated_at, closed_at)
+    ON hotline.tickets TO hotline_app;
+GRANT UPDATE (status, sign_by, respond_by, handle_by, next_deadline, accepted_at, contacted_at, replied_at,
+              reply_outcome, reply_text, return_reason, extension_state, extension_until, extension_reason, closed_at)
+    ON hotline.dispatches TO hotline_app;
 
 -- tickets ------------------------------------------------------------------------------------------------------
 CREATE POLICY tickets_select ON hotline.tickets FOR SELECT TO hotline_app
@@ -221,6 +226,7 @@ WITH CHECK (
     OR (nullif(current_setting('hotline.role', true), '') = 'district_admin'
         AND district_code = nullif(current_setting('hotline.district', true), ''))
     OR (nullif(current_setting('hotline.role', true), '') = 'street_handler'
+        AND whistle AND role = 'assist' AND status = 'pending'
         AND unit_ids @> ARRAY[nullif(current_setting('hotline.unit', true), '')])
 );
 -- Acting on a dispatch: the centre and the district anywhere in scope; a unit on its own dispatches only.
@@ -316,6 +322,82 @@ CREATE TRIGGER tickets_sync_unit_ids
     AFTER UPDATE OF unit_ids ON hotline.tickets
     FOR EACH ROW WHEN (NEW.unit_ids IS DISTINCT FROM OLD.unit_ids)
     EXECUTE FUNCTION hotline.tickets_sync_unit_ids();
+-- Statement-level triggers are not cloned to partitions: refuse TRUNCATE on each one too.
+DO $$
+DECLARE
+    d record;
+BEGIN
+    FOR d IN SELECT code FROM hotline.districts ORDER BY code LOOP
+        EXECUTE format('CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON hotline.%I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION hotline.ticket_events_append_only()', 'ticket_events_' || d.code);
+    END LOOP;
+END
+$$;
+
+-- Rows that hang off a ticket take their unit_ids from the ticket, never from the writer: a handler cannot attach
+-- a dispatch or an event to a ticket that is not theirs by naming their unit on the new row (the foreign key to
+-- the ticket does not look at row-level security). The writer's identity is stamped on events the same way.
+-- (Triggers, not policies: a policy must not look anything up, so it still holds on Citus.)
+CREATE FUNCTION hotline.ticket_rows_inherit()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = hotline, pg_temp
+AS $$
+DECLARE
+    v_units text[];
+    v_role text := nullif(current_setting('hotline.role', true), '');
+    v_unit text := nullif(current_setting('hotline.unit', true), '');
+BEGIN
+    -- Bulk loads by the owner (demo history) bring the ticket's list already.
+    IF session_user <> 'hotline_app' AND NEW.unit_ids <> '{}' THEN
+        RETURN NEW;
+    END IF;
+    SELECT t.unit_ids INTO v_units FROM hotline.tickets t
+    WHERE t.district_code = NEW.district_code AND t.id = NEW.ticket_id;
+    NEW.unit_ids := coalesce(v_units, '{}');
+    IF session_user = 'hotline_app' THEN
+        IF v_role IN ('street_handler', 'department_handler') AND NOT (NEW.unit_ids @> ARRAY[v_unit]) THEN
+            RAISE EXCEPTION 'not a ticket of unit %', v_unit USING ERRCODE = '42501';
+        END IF;
+        IF TG_TABLE_NAME LIKE 'ticket_events%' THEN
+            NEW.actor_kind := nullif(current_setting('hotline.kind', true), '');
+            NEW.actor_id := nullif(current_setting('hotline.user_id', true), '');
+            NEW.actor_role := v_role;
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER dispatches_inherit BEFORE INSERT ON hotline.dispatches
+    FOR EACH ROW EXECUTE FUNCTION hotline.ticket_rows_inherit();
+CREATE TRIGGER callbacks_inherit BEFORE INSERT ON hotline.callbacks
+    FOR EACH ROW EXECUTE FUNCTION hotline.ticket_rows_inherit();
+CREATE TRIGGER ticket_events_inherit BEFORE INSERT ON hotline.ticket_events
+    FOR EACH ROW EXECUTE FUNCTION hotline.ticket_rows_inherit();
+
+-- A ticket's unit list only grows, and only by units that hold a dispatch of it.
+CREATE FUNCTION hotline.tickets_unit_ids_guard()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = hotline, pg_temp
+AS $$
+BEGIN
+    IF NOT (NEW.unit_ids @> OLD.unit_ids) THEN
+        RAISE EXCEPTION 'a ticket''s unit list only grows' USING ERRCODE = '42501';
+    END IF;
+    IF EXISTS (
+        SELECT 1 FROM unnest(NEW.unit_ids) u(unit_id)
+        WHERE NOT u.unit_id = ANY (OLD.unit_ids)
+          AND NOT EXISTS (SELECT 1 FROM hotline.dispatches d
+                          WHERE d.district_code = NEW.district_code AND d.ticket_id = NEW.id AND d.unit_id = u.unit_id)
+    ) THEN
+        RAISE EXCEPTION 'a unit joins a ticket only with a dispatch' USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER tickets_unit_ids_guard BEFORE UPDATE OF unit_ids ON hotline.tickets
+    FOR EACH ROW WHEN (NEW.unit_ids IS DISTINCT FROM OLD.unit_ids)
+    EXECUTE FUNCTION hotline.tickets_unit_ids_guard();
+
 CREATE POLICY dispatches_maintenance ON hotline.dispatches TO hotline_owner USING (true) WITH CHECK (true);
 CREATE POLICY callbacks_maintenance ON hotline.callbacks TO hotline_owner USING (true) WITH CHECK (true);
 CREATE POLICY ticket_events_maintenance ON hotline.ticket_events TO hotline_owner USING (true) WITH CHECK (true);

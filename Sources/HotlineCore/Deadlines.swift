@@ -32,6 +32,9 @@ public struct DispatchDeadlines: Sendable, Equatable {
 /// The time limits (BRIEF "Time-limit tiers"). The project defaults — sign-for within 2 hours, first contact within
 /// 24 hours or the tier if shorter, urgent orders handled as emergencies (2 hours) — live here and only here.
 public struct DeadlinePolicy: Sendable {
+    /// The longest extension (延期) a unit may ask for beyond its handling deadline: project default 30 days.
+    public static let maxExtensionSeconds: Int64 = 30 * 86_400
+
     public var signForSeconds: Int64
     public var responseSeconds: Int64
     public var calendar: any TimeLimitCalendar

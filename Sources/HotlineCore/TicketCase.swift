@@ -113,6 +113,8 @@ public struct Ticket: Sendable, Equatable {
     public var updatedAt: Date
     public var closedAt: Date?
     public var dispatches: [Dispatch]
+    /// The stored next deadline, for a ticket read without its dispatches (lists).
+    public var storedNextDeadline: Date?
 
     public init(
         id: UUID, number: String, status: TicketStatus, type: RequestType, categoryCode: String, tier: TimeLimitTier,
@@ -145,8 +147,12 @@ public struct Ticket: Sendable, Equatable {
 
     public var liveLead: Dispatch? { dispatches.first { $0.role == .lead && $0.status.isLive } }
 
-    /// The earliest unmet deadline of the live dispatches; nil for a closed or merged ticket.
-    public var nextDeadline: Date? { status.isOpen ? dispatches.compactMap(\.nextDeadline).min() : nil }
+    /// The earliest unmet deadline of the live dispatches; nil for a closed or merged ticket. Read without its
+    /// dispatches (a list), the stored value.
+    public var nextDeadline: Date? {
+        guard status.isOpen else { return nil }
+        return dispatches.isEmpty ? storedNextDeadline : dispatches.compactMap(\.nextDeadline).min()
+    }
 
     public func isOverdue(at now: Date) -> Bool { DeadlinePolicy.isOverdue(nextDeadline: nextDeadline, now: now) }
 }
@@ -239,6 +245,9 @@ extension Ticket {
         if !leads.isEmpty, liveLead != nil {
             throw conflict("a lead unit already holds this ticket; it must return it first")
         }
+        if leads.isEmpty, liveLead == nil {
+            throw .invalid(field: "units", message: "the ticket has no lead (主办): name one among the units")
+        }
         var seen: Set<String> = []
         for t in targets {
             guard seen.insert(t.unitID).inserted else { throw .invalid(field: "units", message: "unit \(t.unitID) named twice") }
@@ -312,8 +321,8 @@ extension Ticket {
             guard until > d.deadlines.handleBy else {
                 throw .invalid(field: "until", message: "must be later than the current handling deadline")
             }
-            guard until <= d.deadlines.handleBy.addingTimeInterval(30 * 86_400) else {
-                throw .invalid(field: "until", message: "may extend by 30 days at most")
+            guard until <= d.deadlines.handleBy.addingTimeInterval(TimeInterval(DeadlinePolicy.maxExtensionSeconds)) else {
+                throw .invalid(field: "until", message: "may extend by \(DeadlinePolicy.maxExtensionSeconds / 86_400) days at most")
             }
             d.extensionState = .requested
             d.extensionUntil = until
@@ -339,7 +348,8 @@ extension Ticket {
             throw .invalid(field: "dispatchId", message: "no such dispatch on this ticket")
         }
         var d = dispatches[i]
-        guard let next = Workflow.next(d.status, on: approve ? .approveReturn : .rejectReturn, accepted: d.acceptedAt != nil)
+        guard status.isOpen,
+              let next = Workflow.next(d.status, on: approve ? .approveReturn : .rejectReturn, accepted: d.acceptedAt != nil)
         else { throw conflict("return review", d) }
         if !approve, reassignTo != nil { throw .invalid(field: "reassignTo", message: "only with an approved return") }
         d.status = next
@@ -402,19 +412,23 @@ extension Ticket {
     public mutating func reopen(reason: String, now: Date, policy: DeadlinePolicy) throws(WorkflowError) -> [EventDraft] {
         guard Workflow.allows(.reopen, in: status) else { throw conflict("reopen") }
         let fresh = policy.deadlines(from: now, tier: tier)
-        // Every unit that still holds the ticket has it open again (the callback closed them all).
-        for i in dispatches.indices where dispatches[i].status.isLive { dispatches[i].closedAt = nil }
         var reopened = 0
-        for i in dispatches.indices where dispatches[i].status == .replied {
-            dispatches[i].status = .accepted
-            dispatches[i].contactedAt = nil
-            dispatches[i].repliedAt = nil
-            dispatches[i].closedAt = nil
-            // An extension asked for before the reply no longer applies to the fresh deadlines.
-            if dispatches[i].extensionState == .requested { dispatches[i].extensionState = nil }
-            dispatches[i].deadlines.respondBy = fresh.respondBy
-            dispatches[i].deadlines.handleBy = fresh.handleBy
-            reopened += 1
+        // Every unit that still holds the ticket has it again, with fresh deadlines for what it has left to do; the
+        // units that replied go back to work (accepted).
+        for i in dispatches.indices where dispatches[i].status.isLive {
+            var d = dispatches[i]
+            d.closedAt = nil
+            if d.extensionState == .requested { d.extensionState = nil }  // asked for under the old deadlines
+            if d.status == .replied {
+                d.status = .accepted
+                d.contactedAt = nil
+                d.repliedAt = nil
+                reopened += 1
+            }
+            if d.acceptedAt == nil { d.deadlines.signBy = fresh.signBy }
+            d.deadlines.respondBy = fresh.respondBy
+            d.deadlines.handleBy = fresh.handleBy
+            dispatches[i] = d
         }
         status = .received
         closedAt = nil

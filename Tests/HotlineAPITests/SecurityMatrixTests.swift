@@ -61,10 +61,35 @@ import Testing
         try await withSeededApp { app in
             var tokens: [String: String] = [:]
             for (role, username) in Self.accountFor { tokens[role] = try await app.login(username) }
+            // A ticket every seeded account can see: in Chaoyang, led by the Jianwai street, assisted by the housing
+            // department and the Chaoyang government. Each role acts on the dispatch of its own unit where it has one.
+            let ticket = try await app.client.execute(
+                uri: "/api/v1/tickets", method: .post, headers: bearer(tokens["centre_operator"]!).merging([.contentType: "application/json"]),
+                body: ByteBuffer(string: #"{"type":"complaint","categoryCode":"0601","title":"t","description":"","requester":{"name":"张三","phone":"13812345678"},"location":{"districtCode":"110105","streetCode":"110105001","address":"x"},"urgent":false,"channel":"phone"}"#)
+            ) { $0.json() }
+            let ticketID = ticket["id"] as? String ?? ""
+            let assisted = try await app.client.execute(
+                uri: "/api/v1/tickets/\(ticketID)/dispatches", method: .post,
+                headers: bearer(tokens["centre_operator"]!).merging([.contentType: "application/json"]),
+                body: ByteBuffer(string: #"{"units":[{"unitId":"dept.housing","role":"assist"},{"unitId":"gov.110105","role":"assist"}]}"#)
+            ) { $0.json() }
+            var dispatchOf: [String: String] = [:]
+            for d in assisted["dispatches"] as? [[String: Any]] ?? [] {
+                dispatchOf[d["unitId"] as? String ?? ""] = d["id"] as? String
+            }
+            let ownDispatch: [String: String] = [
+                "street_handler": dispatchOf["110105001"] ?? "", "department_handler": dispatchOf["dept.housing"] ?? "",
+                "district_admin": dispatchOf["gov.110105"] ?? "",
+            ]
+            #expect(ownDispatch.values.allSatisfy { !$0.isEmpty })
             var checked = 0
             for row in rows {
                 for (role, cell) in row.cells {
-                    let uri = row.path.replacingOccurrences(of: "{id}", with: app.ids["admin"]!.uuidString.lowercased())
+                    let id: String =
+                        row.path.hasPrefix("/api/v1/tickets/") ? ticketID
+                        : row.path.hasPrefix("/api/v1/dispatches/") ? (ownDispatch[role] ?? dispatchOf["110105001"] ?? "")
+                        : app.ids["admin"]!.uuidString.lowercased()
+                    let uri = row.path.replacingOccurrences(of: "{id}", with: id)
                     let method = HTTPRequest.Method(row.method)!
                     let body: ByteBuffer? = method == .get ? nil : ByteBuffer(string: "{}")
                     let headers = bearer(tokens[role]!).merging([.contentType: "application/json"])

@@ -145,8 +145,9 @@ import Testing
             let desk = try await Desk(app, accounts: ["operator", "chaoyang-street", "housing"])
             let ticket = try await desk.intake()
             let tid = Self.id(ticket)
+            // A department not on the ticket does not even see it.
             var (status, t) = try await desk.post("housing", "/api/v1/tickets/\(tid)/whistle", #"{"unitIds":["dept.city-management"],"reason":"x"}"#)
-            #expect(status == 403)
+            #expect(status == 404)
             (status, t) = try await desk.post("chaoyang-street", "/api/v1/tickets/\(tid)/whistle", #"{"unitIds":["dept.housing","ent.water"],"reason":"违建涉及多部门"}"#)
             #expect(status == 200)
             let whistled = Self.dispatches(t).filter { $0["whistle"] as? Bool == true }
@@ -159,6 +160,9 @@ import Testing
             let hd = whistled.first { $0["unitId"] as? String == "dept.housing" }?["id"] as? String ?? ""
             (status, _) = try await desk.post("housing", "/api/v1/dispatches/\(hd)/accept")
             #expect(status == 200)
+            // Now on the ticket, the department still may not blow the whistle: that is the lead street's.
+            (status, _) = try await desk.post("housing", "/api/v1/tickets/\(tid)/whistle", #"{"unitIds":["ent.water"],"reason":"x"}"#)
+            #expect(status == 403)
             let (_, events) = try await desk.get("housing", "/api/v1/tickets/\(tid)/events")
             #expect(Self.kinds(events).filter { $0 == "whistled" }.count == 2)
         }
@@ -277,19 +281,20 @@ import Testing
             let (conflict, problem) = try await desk.post("operator", "/api/v1/tickets", body.replacingOccurrences(of: "Drilling", with: "Hammering"), headers: key)
             #expect(conflict == 409)
             #expect(problem["type"] as? String == "/problems/idempotency-key-reused")
-            // Parallel retries of a new key: one ticket.
-            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            // Parallel retries of a new key: one ticket, one 201 and four 200.
+            let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
                 for _ in 0..<5 {
                     group.addTask {
-                        let (_, t) = try await desk.post("operator", "/api/v1/tickets", body, headers: [HTTPField.Name("Idempotency-Key")!: "parallel-1"])
-                        return Self.id(t)
+                        let (status, t) = try await desk.post("operator", "/api/v1/tickets", body, headers: [HTTPField.Name("Idempotency-Key")!: "parallel-1"])
+                        return (status, Self.id(t))
                     }
                 }
-                var all: Set<String> = []
-                for try await id in group { all.insert(id) }
+                var all: [(Int, String)] = []
+                for try await a in group { all.append(a) }
                 return all
             }
-            #expect(ids.count == 1)
+            #expect(Set(answers.map(\.1)).count == 1)
+            #expect(answers.map(\.0).sorted() == [200, 200, 200, 200, 201])
             let (_, list) = try await desk.get("operator", "/api/v1/tickets?limit=200")
             #expect((list["items"] as? [JSON])?.count == 2)
         }
@@ -315,13 +320,20 @@ import Testing
     @Test func outsidersGet404OnTheTicketItsEventsAndItsActions() async throws {
         try await withSeededApp { app in
             let desk = try await Desk(app, accounts: ["operator", "haidian-street", "haidian", "housing", "chaoyang"])
+            #expect(try await desk.post("housing", "/api/v1/tickets/\(UUID().uuidString)/callback").0 == 404)
             let ticket = try await desk.intake()
             let tid = Self.id(ticket)
             let d = Self.dispatches(ticket).first?["id"] as? String ?? ""
             for who in ["haidian-street", "haidian", "housing"] {
                 #expect(try await desk.get(who, "/api/v1/tickets/\(tid)").0 == 404, "\(who)")
                 #expect(try await desk.get(who, "/api/v1/tickets/\(tid)/events").0 == 404, "\(who)")
-                #expect(try await desk.post(who, "/api/v1/dispatches/\(d)/accept").0 == 404, "\(who)")
+                // Every action answers 404 too, whatever the role: a 403 would confirm the ticket exists.
+                for action in ["dispatches", "whistle", "callback", "reopen", "merge", "supervise"] {
+                    #expect(try await desk.post(who, "/api/v1/tickets/\(tid)/\(action)").0 == 404, "\(who) \(action)")
+                }
+                for action in ["accept", "contact", "reply", "return", "extension", "return-review", "extension-review"] {
+                    #expect(try await desk.post(who, "/api/v1/dispatches/\(d)/\(action)").0 == 404, "\(who) \(action)")
+                }
             }
             #expect(try await desk.post("haidian", "/api/v1/tickets/\(tid)/dispatches", #"{"units":[{"unitId":"110108001","role":"assist"}]}"#).0 == 404)
             // Lists: each district admin sees only their district.
@@ -330,6 +342,11 @@ import Testing
             #expect((haidianList["items"] as? [JSON] ?? []).map { $0["districtCode"] as? String } == ["110108"])
             let (_, chaoyangList) = try await desk.get("chaoyang", "/api/v1/tickets?limit=200")
             #expect((chaoyangList["items"] as? [JSON] ?? []).map { $0["districtCode"] as? String } == ["110105"])
+            // Handlers list only what was sent to them.
+            let (_, streetList) = try await desk.get("haidian-street", "/api/v1/tickets?limit=200")
+            #expect((streetList["items"] as? [JSON] ?? []).map { $0["streetCode"] as? String } == ["110108001"])
+            let (_, housingList) = try await desk.get("housing", "/api/v1/tickets?limit=200")
+            #expect((housingList["items"] as? [JSON] ?? []).isEmpty)
             // Asking for another district by filter finds nothing, rather than an error that confirms anything.
             let (_, filtered) = try await desk.get("chaoyang", "/api/v1/tickets?districtCode=110108")
             #expect((filtered["items"] as? [JSON] ?? []).isEmpty)
@@ -409,6 +426,9 @@ import Testing
             #expect(Self.dispatches(late).first?["overdue"] as? Bool == true)
             let (_, list) = try await desk.get("operator", "/api/v1/tickets?overdue=true")
             #expect((list["items"] as? [JSON] ?? []).map(Self.id) == [tid])
+            // The list shows it as overdue too, with its deadline.
+            #expect((list["items"] as? [JSON])?.first?["overdue"] as? Bool == true)
+            #expect((list["items"] as? [JSON])?.first?["nextDeadline"] as? String == (Self.dispatches(late).first?["deadlines"] as? [String: String])?["signBy"])
             let (_, onTime) = try await desk.get("operator", "/api/v1/tickets?overdue=false")
             #expect((onTime["items"] as? [JSON] ?? []).isEmpty)
         }

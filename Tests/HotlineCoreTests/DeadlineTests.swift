@@ -222,8 +222,6 @@ private struct DoublingCalendar: TimeLimitCalendar {
     }
 
     /// A closed order has nothing left to do: it must not show as overdue, even when an assist never acted.
-    /// FAILS today: Ticket.nextDeadline (TicketCase.swift:147) still counts the assist's signBy after the callback
-    /// closed the ticket (callback, TicketCase.swift:391, sets closedAt but leaves the assist `pending`).
     @Test func aClosedTicketIsNeverOverdue() throws {
         var t = try Fx.dispatched(to: Fx.street, assists: [Fx.housing])
         let lead = try #require(t.liveLead).id

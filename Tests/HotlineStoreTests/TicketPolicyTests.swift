@@ -135,17 +135,20 @@ import Testing
                         }
                     }
                 }
-                // Events are written as oneself only.
-                await expectSQLState("42501") {
-                    _ = try await inTransaction(client, Fixtures.identity("operator", ids: ids)) { c in
-                        try await c.query(
-                            """
-                            INSERT INTO hotline.ticket_events (district_code, ticket_id, at, kind, actor_kind, actor_id,
-                                actor_name, actor_role, unit_ids)
-                            VALUES ('110105', \(ticket.id), now(), 'replied', 'user', 'somebody-else', 'x', 'street_handler', '{}')
-                            """, logger: logger)
-                    }
+                // Events are written as oneself only: the writer's identity replaces whatever the row names.
+                let actor = try await inTransaction(client, Fixtures.identity("operator", ids: ids)) { c in
+                    var found = ""
+                    for try await id in try await c.query(
+                        """
+                        INSERT INTO hotline.ticket_events (district_code, ticket_id, at, kind, actor_kind, actor_id,
+                            actor_name, actor_role, unit_ids)
+                        VALUES ('110105', \(ticket.id), now(), 'replied', 'user', 'somebody-else', 'x', 'street_handler', '{}')
+                        RETURNING actor_id
+                        """, logger: logger
+                    ).decode(String.self) { found = id }
+                    return found
                 }
+                #expect(actor == ids["operator"]!.uuidString.lowercased())
             }
             // The owner is refused by the trigger too, for content; only the visibility list may grow.
             try await config.withOwnerConnection(logger: logger) { c in
@@ -158,6 +161,67 @@ import Testing
                 _ = try await c.query(
                     "UPDATE hotline.ticket_events SET unit_ids = unit_ids || '{dept.housing}'::text[] WHERE ticket_id = \(ticket.id)",
                     logger: logger).collect()
+            }
+        }
+    }
+
+    @Test func handlersCannotAttachRowsToTicketsThatAreNotTheirs() async throws {
+        try await withTestDatabase { config in
+            let ids = try await Fixtures.seedAccounts(config)
+            let ticket = try await seedTicket(config, ids: ids)  // Chaoyang, street 110105001
+            try await withAppClient(config) { client in
+                // A Haidian street names itself on a whistle dispatch of a Chaoyang ticket: refused.
+                await expectSQLState("42501") {
+                    _ = try await inTransaction(client, Fixtures.identity("haidian-street", ids: ids)) { c in
+                        try await c.query(
+                            """
+                            INSERT INTO hotline.dispatches (district_code, ticket_id, unit_id, role, whistle, status,
+                                dispatched_at, dispatched_by, sign_by, respond_by, handle_by, unit_ids)
+                            VALUES ('110105', \(ticket.id), 'dept.housing', 'assist', true, 'pending', now(), 'x',
+                                    now(), now(), now(), '{110108001}')
+                            """, logger: logger)
+                    }
+                }
+                // Nor an event on its timeline.
+                await expectSQLState("42501") {
+                    _ = try await inTransaction(client, Fixtures.identity("haidian-street", ids: ids)) { c in
+                        try await c.query(
+                            """
+                            INSERT INTO hotline.ticket_events (district_code, ticket_id, at, kind, actor_kind, actor_id,
+                                actor_name, actor_role, unit_ids)
+                            VALUES ('110105', \(ticket.id), now(), 'replied', 'user', \(ids["haidian-street"]!.uuidString.lowercased()),
+                                    'x', 'street_handler', '{110108001}')
+                            """, logger: logger)
+                    }
+                }
+                // The street on the ticket cannot widen its unit list to a unit without a dispatch, nor shrink it,
+                // nor rewrite who the ticket is about.
+                for sql in [
+                    "UPDATE hotline.tickets SET unit_ids = unit_ids || '{110108001}'::text[] WHERE id = '\(ticket.id)'",
+                    "UPDATE hotline.tickets SET unit_ids = '{}' WHERE id = '\(ticket.id)'",
+                    "UPDATE hotline.tickets SET requester_phone_masked = 'x' WHERE id = '\(ticket.id)'",
+                    "UPDATE hotline.dispatches SET ticket_id = gen_random_uuid() WHERE ticket_id = '\(ticket.id)'",
+                ] {
+                    await expectSQLState("42501") {
+                        _ = try await inTransaction(client, Fixtures.identity("chaoyang-street", ids: ids)) { c in
+                            try await c.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                        }
+                    }
+                }
+                // An event is stamped with its writer, whatever the row says.
+                let stamped = try await inTransaction(client, Fixtures.identity("chaoyang-street", ids: ids)) { c in
+                    var actor = ""
+                    for try await (id, role) in try await c.query(
+                        """
+                        INSERT INTO hotline.ticket_events (district_code, ticket_id, at, kind, actor_kind, actor_id,
+                            actor_name, actor_role, unit_ids)
+                        VALUES ('110105', \(ticket.id), now(), 'contacted', 'user', 'someone-else', 'x', 'city_admin', '{}')
+                        RETURNING actor_id, actor_role
+                        """, logger: logger
+                    ).decode((String, String).self) { actor = id + "/" + role }
+                    return actor
+                }
+                #expect(stamped == ids["chaoyang-street"]!.uuidString.lowercased() + "/street_handler")
             }
         }
     }
@@ -176,6 +240,12 @@ import Testing
                     try await c.query("BEGIN", logger: logger)
                     try await c.setIdentity(Fixtures.identity("operator", ids: ids), logger: logger)
                     try await c.query(
+                        """
+                        INSERT INTO hotline.dispatches (district_code, ticket_id, unit_id, role, status, dispatched_at,
+                            dispatched_by, sign_by, respond_by, handle_by)
+                        VALUES ('110105', \(ticket.id), 'dept.housing', 'assist', 'pending', now(), 'x', now(), now(), now())
+                        """, logger: logger)
+                    try await c.query(
                         "UPDATE hotline.tickets SET unit_ids = unit_ids || '{dept.housing}'::text[] WHERE id = \(ticket.id)",
                         logger: logger)
                     try await c.query("COMMIT", logger: logger)
@@ -184,7 +254,7 @@ import Testing
                     try await count(c, "SELECT count(*)::int FROM hotline.ticket_events WHERE ticket_id = \(ticket.id)")
                         + count(c, "SELECT count(*)::int FROM hotline.dispatches WHERE ticket_id = \(ticket.id)")
                 }
-                #expect(after == 3)  // received + dispatched events, and the street's dispatch
+                #expect(after == 4)  // received + dispatched events, the street's dispatch and its own
             }
         }
     }
@@ -193,15 +263,23 @@ import Testing
         try await withTestDatabase { config in
             let ids = try await Fixtures.seedAccounts(config)
             let ticket = try await seedTicket(config, ids: ids)
-            let raw = try await config.withOwnerConnection(logger: logger) { c in
-                var found = ""
+            // The stored bytes hold neither the name nor the phone number, in any encoding of them.
+            let stored = try await config.withOwnerConnection(logger: logger) { c in
+                var bytes: [UInt8] = []
                 for try await (name, phone) in try await c.query(
-                    "SELECT encode(requester_name_enc, 'escape'), encode(requester_phone_enc, 'hex') FROM hotline.tickets WHERE id = \(ticket.id)",
+                    "SELECT requester_name_enc, requester_phone_enc FROM hotline.tickets WHERE id = \(ticket.id)",
                     logger: logger
-                ).decode((String, String).self) { found = name + phone }
-                return found
+                ).decode((ByteBuffer, ByteBuffer).self) { bytes = Array(buffer: name) + [0] + Array(buffer: phone) }
+                return bytes
             }
-            #expect(!raw.contains("张三") && !raw.contains("13812345678") && !raw.isEmpty)
+            func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+                guard haystack.count >= needle.count else { return false }
+                return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+            }
+            #expect(stored.count > 2 * 28)  // nonce + tag each, plus the text
+            #expect(!contains(stored, Array("张三".utf8)))
+            #expect(!contains(stored, Array("13812345678".utf8)))
+
             try await withAppClient(config) { client in
                 for (who, centre) in [("operator", true), ("supervisor", true), ("analyst", false), ("chaoyang", false), ("admin", false)] {
                     let n = try await inTransaction(client, Fixtures.identity(who, ids: ids)) { c in

@@ -4,7 +4,8 @@ import HotlineStore
 import Hummingbird
 
 /// What the receiving unit does with its dispatch (签收, first contact, 反馈, 退单, 延期), and the centre's reviews.
-/// A dispatch the caller may not see answers 404; one they see but is not their unit's answers 403.
+/// A dispatch the caller may not see answers 404; one they see but may not act on answers 403 (roles are checked
+/// after visibility, so a 403 never confirms that something exists).
 ///
 /// | method | path                                    | who                                          |
 /// |--------|-----------------------------------------|----------------------------------------------|
@@ -30,14 +31,22 @@ struct DispatchesController {
         group.post("/dispatches/{id}/extension-review", use: reviewExtension)
     }
 
-    /// Finds the dispatch's ticket (404 if the caller cannot see it) and runs the action on it.
-    func act(
-        _ request: Request, _ context: AuthenticatedContext,
-        _ body: (inout Ticket, UUID, TicketStore.Lookup, Date) async throws -> [EventDraft]
-    ) async throws -> TicketBody {
+    /// The dispatch an action names and its ticket: 404 when the caller cannot see it, then 403 for a role that
+    /// may not do this (before the body is read).
+    func target(_ context: AuthenticatedContext, roles: Set<Role>) async throws -> (dispatch: UUID, ticket: UUID) {
         guard let raw = context.parameters.get("id"), let dispatchID = UUID(uuidString: raw),
               let ticketID = try await tickets.store.ticketID(ofDispatch: dispatchID, as: context.identity, logger: context.logger)
         else { throw Problem.notFound("No such dispatch.") }
+        try context.require(roles)
+        return (dispatchID, ticketID)
+    }
+
+    /// Runs the action on the dispatch's ticket.
+    func act(
+        _ target: (dispatch: UUID, ticket: UUID), _ request: Request, _ context: AuthenticatedContext,
+        _ body: (inout Ticket, UUID, TicketStore.Lookup, Date) async throws -> [EventDraft]
+    ) async throws -> TicketBody {
+        let (dispatchID, ticketID) = target
         let now = tickets.clock.now
         let ticket = try await tickets.store.act(on: ticketID, as: context.identity, now: now, logger: context.logger) {
             ticket, lookup in try await body(&ticket, dispatchID, lookup, now)
@@ -45,20 +54,22 @@ struct DispatchesController {
         return try await tickets.render(ticket, request, context, now: now)
     }
 
-    func unitAction(_ action: DispatchAction, _ input: Ticket.UnitInput, _ request: Request, _ context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require(Self.units)
+    func unitAction(
+        _ action: DispatchAction, _ input: Ticket.UnitInput, _ target: (dispatch: UUID, ticket: UUID), _ request: Request,
+        _ context: AuthenticatedContext
+    ) async throws -> TicketBody {
         let identity = context.identity
-        return try await act(request, context) { ticket, dispatchID, _, now in
+        return try await act(target, request, context) { ticket, dispatchID, _, now in
             try ticket.unitAction(action, dispatchID: dispatchID, input: input, by: identity, now: now)
         }
     }
 
     @Sendable func accept(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try await unitAction(.accept, .none, request, context)
+        try await unitAction(.accept, .none, try await target(context, roles: Self.units), request, context)
     }
 
     @Sendable func contact(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try await unitAction(.contact, .none, request, context)
+        try await unitAction(.contact, .none, try await target(context, roles: Self.units), request, context)
     }
 
     struct ReplyRequest: Decodable {
@@ -67,16 +78,16 @@ struct DispatchesController {
     }
 
     @Sendable func reply(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require(Self.units)
+        let target = try await target(context, roles: Self.units)
         let body = try await request.decodeJSON(as: ReplyRequest.self, context: context)
         var errors: [Problem.FieldError] = []
         let outcome = ReplyOutcome(rawValue: body.outcome)
         if outcome == nil { errors.append(.init(field: "outcome", message: ReplyOutcome.allCases.map(\.rawValue).joined(separator: ", "))) }
-        if !(1...4000).contains(body.text.trimmingCharacters(in: .whitespacesAndNewlines).count) {
+        if !(1...4000).contains(body.text.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.count) {
             errors.append(.init(field: "text", message: "1 to 4000 characters"))
         }
         guard errors.isEmpty, let outcome else { throw Problem.validation(errors) }
-        return try await unitAction(.reply, .reply(outcome: outcome, text: body.text), request, context)
+        return try await unitAction(.reply, .reply(outcome: outcome, text: body.text), target, request, context)
     }
 
     struct ReasonRequest: Decodable {
@@ -84,12 +95,12 @@ struct DispatchesController {
     }
 
     @Sendable func requestReturn(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require(Self.units)
+        let target = try await target(context, roles: Self.units)
         let body = try await request.decodeJSON(as: ReasonRequest.self, context: context)
         guard (1...2000).contains(body.reason.trimmingCharacters(in: .whitespacesAndNewlines).count) else {
             throw Problem.validation([.init(field: "reason", message: "1 to 2000 characters: why this is not the unit's business")])
         }
-        return try await unitAction(.requestReturn, .returnRequest(reason: body.reason), request, context)
+        return try await unitAction(.requestReturn, .returnRequest(reason: body.reason), target, request, context)
     }
 
     struct ExtensionRequest: Decodable {
@@ -98,7 +109,7 @@ struct DispatchesController {
     }
 
     @Sendable func requestExtension(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require(Self.units)
+        let target = try await target(context, roles: Self.units)
         let body = try await request.decodeJSON(as: ExtensionRequest.self, context: context)
         guard let until = try? Date(body.until, strategy: .iso8601) else {
             throw Problem.validation([.init(field: "until", message: "an ISO 8601 instant")])
@@ -106,7 +117,7 @@ struct DispatchesController {
         guard (1...2000).contains(body.reason.trimmingCharacters(in: .whitespacesAndNewlines).count) else {
             throw Problem.validation([.init(field: "reason", message: "1 to 2000 characters")])
         }
-        return try await unitAction(.requestExtension, .extensionRequest(until: until, reason: body.reason), request, context)
+        return try await unitAction(.requestExtension, .extensionRequest(until: until, reason: body.reason), target, request, context)
     }
 
     struct ReviewRequest: Decodable {
@@ -124,11 +135,11 @@ struct DispatchesController {
     }
 
     @Sendable func reviewReturn(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require([.centreSupervisor])
+        let target = try await target(context, roles: [.centreSupervisor])
         let body = try await request.decodeJSON(as: ReviewRequest.self, context: context)
         let approve = try decision(body)
         let identity = context.identity
-        return try await act(request, context) { ticket, dispatchID, lookup, now in
+        return try await act(target, request, context) { ticket, dispatchID, lookup, now in
             if let target = body.reassignTo, try await lookup.unit(target) == nil {
                 throw Problem.validation([.init(field: "reassignTo", message: "no active unit \(target)")])
             }
@@ -139,11 +150,11 @@ struct DispatchesController {
     }
 
     @Sendable func reviewExtension(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require([.centreSupervisor])
+        let target = try await target(context, roles: [.centreSupervisor])
         let body = try await request.decodeJSON(as: ReviewRequest.self, context: context)
         let approve = try decision(body)
         guard body.reassignTo == nil else { throw Problem.validation([.init(field: "reassignTo", message: "not for extensions")]) }
-        return try await act(request, context) { ticket, dispatchID, _, now in
+        return try await act(target, request, context) { ticket, dispatchID, _, now in
             try ticket.reviewExtension(dispatchID: dispatchID, approve: approve, note: body.note, now: now)
         }
     }

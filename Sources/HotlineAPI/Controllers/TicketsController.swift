@@ -7,7 +7,8 @@ import Hummingbird
 import Logging
 
 /// Tickets (工单): intake, reading, and the actions on a whole ticket. Row-level security scopes every read and
-/// write; a ticket the caller may not see answers 404.
+/// write; a ticket the caller may not see answers 404, and only then does a wrong role answer 403 (so a 403 never
+/// confirms that a ticket exists).
 ///
 /// | method | path                          | who                                   |
 /// |--------|-------------------------------|---------------------------------------|
@@ -20,7 +21,7 @@ import Logging
 /// | POST   | /api/v1/tickets/{id}/callback | centre (回访)                         |
 /// | POST   | /api/v1/tickets/{id}/reopen   | centre                                |
 /// | POST   | /api/v1/tickets/{id}/merge    | centre (并单)                         |
-/// | POST   | /api/v1/tickets/{id}/supervise | centre supervisor (督办)             |
+/// | POST   | /api/v1/tickets/{id}/supervise | centre (督办)                        |
 struct TicketsController {
     let store: TicketStore
     let clock: WallClock
@@ -78,10 +79,11 @@ struct TicketsController {
         check(channel != nil, "channel", "one of \(IntakeChannel.allCases.map(\.rawValue).joined(separator: ", "))")
         check(r.categoryCode.range(of: #"^[0-9]{4}([0-9]{2})?$"#, options: .regularExpression) != nil, "categoryCode", "a class code such as 0101")
         let title = r.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        check((1...200).contains(title.count), "title", "1 to 200 characters")
-        check(r.description.count <= 4000, "description", "at most 4000 characters")
+        // Lengths in Unicode scalars, as PostgreSQL counts them.
+        check((1...200).contains(title.unicodeScalars.count), "title", "1 to 200 characters")
+        check(r.description.unicodeScalars.count <= 4000, "description", "at most 4000 characters")
         let name = r.requester.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        check((1...100).contains(name.count), "requester.name", "1 to 100 characters")
+        check((1...100).contains(name.unicodeScalars.count), "requester.name", "1 to 100 characters")
         let phone = PersonalData.normalizedPhone(r.requester.phone)
         check(phone != nil, "requester.phone", "a Chinese mobile or landline number")
         let district = DistrictCode(r.location.districtCode)
@@ -91,14 +93,14 @@ struct TicketsController {
                   "a 9-digit street code under the district")
         }
         let address = r.location.address.trimmingCharacters(in: .whitespacesAndNewlines)
-        check((1...500).contains(address.count), "location.address", "1 to 500 characters")
+        check((1...500).contains(address.unicodeScalars.count), "location.address", "1 to 500 characters")
         check((r.location.lat == nil) == (r.location.lon == nil), "location.lat", "give lat and lon together")
         if let lat = r.location.lat { check((39.4...41.1).contains(lat), "location.lat", "a latitude within Beijing") }
         if let lon = r.location.lon { check((115.4...117.6).contains(lon), "location.lon", "a longitude within Beijing") }
         check(r.dispatch == nil || r.dispatch == "auto" || r.dispatch == "manual", "dispatch", "auto or manual")
         if let answer = r.answer {
             check(type == .consultation, "answer", "only a consultation is answered at once")
-            check((1...4000).contains(answer.count), "answer", "1 to 4000 characters")
+            check((1...4000).contains(answer.unicodeScalars.count), "answer", "1 to 4000 characters")
         }
         guard errors.isEmpty, let type, let channel, let phone, let district else { throw Problem.validation(errors) }
         return IntakeInput(
@@ -241,12 +243,22 @@ struct TicketsController {
 
     // MARK: actions
 
+    /// The ticket an action names, after the checks in the order that leaks nothing: 404 when the caller cannot
+    /// see it, then 403 when their role may not do this (then the body is read: 400/422; then the rules: 409).
+    func target(_ context: AuthenticatedContext, roles: Set<Role>) async throws -> UUID {
+        let id = try Self.ticketID(context)
+        guard try await store.isVisible(id, as: context.identity, logger: context.logger) else {
+            throw Problem.notFound("No such ticket.")
+        }
+        try context.require(roles)
+        return id
+    }
+
     /// Runs a ticket action and answers with the ticket as it is afterwards.
     func act(
-        _ request: Request, _ context: AuthenticatedContext,
+        _ id: UUID, _ request: Request, _ context: AuthenticatedContext,
         _ body: (inout Ticket, TicketStore.Lookup, Date) async throws -> [EventDraft]
     ) async throws -> TicketBody {
-        let id = try Self.ticketID(context)
         let now = clock.now
         let ticket = try await store.act(on: id, as: context.identity, now: now, logger: context.logger) { ticket, lookup in
             try await body(&ticket, lookup, now)
@@ -264,7 +276,7 @@ struct TicketsController {
     }
 
     @Sendable func dispatch(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require(Self.centre.union([.districtAdmin]))
+        let id = try await target(context, roles: Self.centre.union([.districtAdmin]))
         let body = try await request.decodeJSON(as: DispatchRequest.self, context: context)
         var targets: [(unitID: String, role: DispatchRole)] = []
         for (i, t) in body.units.enumerated() {
@@ -277,7 +289,7 @@ struct TicketsController {
             throw Problem.validation([.init(field: "units", message: "1 to 20 units")])
         }
         let identity = context.identity
-        return try await act(request, context) { ticket, lookup, now in
+        return try await act(id, request, context) { ticket, lookup, now in
             for (i, t) in targets.enumerated() {
                 guard let unit = try await lookup.unit(t.unitID) else {
                     throw Problem.validation([.init(field: "units[\(i)].unitId", message: "no active unit \(t.unitID)")])
@@ -297,12 +309,12 @@ struct TicketsController {
     }
 
     @Sendable func whistle(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require([.streetHandler])
+        let id = try await target(context, roles: [.streetHandler])
         let body = try await request.decodeJSON(as: WhistleRequest.self, context: context)
         guard (1...10).contains(body.unitIds.count) else { throw Problem.validation([.init(field: "unitIds", message: "1 to 10 units")]) }
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw Problem.validation([.init(field: "reason", message: "required")]) }
         let identity = context.identity
-        return try await act(request, context) { ticket, lookup, now in
+        return try await act(id, request, context) { ticket, lookup, now in
             for (i, id) in body.unitIds.enumerated() {
                 guard let unit = try await lookup.unit(id), unit.kind == .department || unit.kind == .enterprise else {
                     throw Problem.validation([.init(field: "unitIds[\(i)]", message: "a whistle summons departments or enterprises")])
@@ -320,7 +332,7 @@ struct TicketsController {
     }
 
     @Sendable func callback(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require(Self.centre)
+        let id = try await target(context, roles: Self.centre)
         let body = try await request.decodeJSON(as: CallbackRequest.self, context: context)
         var satisfaction: Satisfaction?
         if let raw = body.satisfaction {
@@ -333,7 +345,7 @@ struct TicketsController {
             throw Problem.validation([.init(field: "reached", message: "resolved and satisfaction only when the requester was reached")])
         }
         let identity = context.identity
-        return try await act(request, context) { ticket, lookup, now in
+        return try await act(id, request, context) { ticket, lookup, now in
             let events = try ticket.callback(
                 reached: body.reached, resolved: body.resolved, satisfaction: satisfaction, comment: body.comment, now: now)
             try await store.recordCallback(
@@ -348,10 +360,10 @@ struct TicketsController {
     }
 
     @Sendable func reopen(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require(Self.centre)
+        let id = try await target(context, roles: Self.centre)
         let body = try await request.decodeJSON(as: ReasonRequest.self, context: context)
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw Problem.validation([.init(field: "reason", message: "required")]) }
-        return try await act(request, context) { ticket, _, now in
+        return try await act(id, request, context) { ticket, _, now in
             try ticket.reopen(reason: body.reason, now: now, policy: store.policy)
         }
     }
@@ -361,13 +373,13 @@ struct TicketsController {
     }
 
     @Sendable func merge(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require(Self.centre)
+        let id = try await target(context, roles: Self.centre)
         let body = try await request.decodeJSON(as: MergeRequest.self, context: context)
         guard let targetID = UUID(uuidString: body.intoTicketId) else {
             throw Problem.validation([.init(field: "intoTicketId", message: "a ticket id")])
         }
         let identity = context.identity
-        return try await act(request, context) { ticket, lookup, now in
+        return try await act(id, request, context) { ticket, lookup, now in
             guard targetID != ticket.id else {
                 throw Problem.validation([.init(field: "intoTicketId", message: "a ticket cannot merge into itself")])
             }
@@ -388,9 +400,9 @@ struct TicketsController {
     }
 
     @Sendable func supervise(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
-        try context.require([.centreSupervisor])
+        let id = try await target(context, roles: Self.centre)
         let body = try await request.decodeJSON(as: NoteRequest.self, context: context)
-        return try await act(request, context) { ticket, _, now in
+        return try await act(id, request, context) { ticket, _, now in
             try ticket.supervise(note: body.note, now: now)
         }
     }

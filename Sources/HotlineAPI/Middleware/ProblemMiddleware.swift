@@ -1,6 +1,7 @@
 import HotlineCore
 import HotlineStore
 import Hummingbird
+import PostgresNIO
 import Logging
 
 /// Turns every error into a problem+json response, so the API has exactly one error shape.
@@ -27,6 +28,13 @@ public struct ProblemMiddleware: RouterMiddleware {
             return Problem(error).response(requestID: context.requestID, instance: request.uri.path)
         } catch let error as TicketStoreError {
             return Problem(error).response(requestID: context.requestID, instance: request.uri.path)
+        } catch let error as PSQLError where ["40P01", "40001", "23505"].contains(error.serverInfo?[.sqlState] ?? "") {
+            // Two requests raced for the same rows and the database stopped one: the client may retry.
+            context.logger.notice("database conflict", metadata: ["sqlstate": "\(error.serverInfo?[.sqlState] ?? "")"])
+            return Problem(
+                .conflict, type: "/problems/conflict", title: "Conflicting change",
+                detail: "Another change to the same data happened at the same time. Read it again and retry."
+            ).response(requestID: context.requestID, instance: request.uri.path)
         } catch let error as HTTPError {
             return Problem.fromStatus(error.status, message: error.body)
                 .merging(headers: error.headers)

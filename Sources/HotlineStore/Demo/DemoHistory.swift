@@ -342,8 +342,8 @@ public struct DemoHistory: Sendable {
             fields[18] = unitArray
             rows.dispatches.append(fields.joined(separator: "\t"))
         }
-        let nameSealed = (try? cipher.seal(name)) ?? []
-        let phoneSealed = (try? cipher.seal(phone)) ?? []
+        let nameSealed = (try? cipher.seal(name, context: TicketStore.context(ticketID, "name"))) ?? []
+        let phoneSealed = (try? cipher.seal(phone, context: TicketStore.context(ticketID, "phone"))) ?? []
         let updated = events.map(\.0).max() ?? created
         rows.tickets.append([
             district.rawValue, ticketID.uuidString.lowercased(), status, type.rawValue, category.code, tier.rawValue,

@@ -39,17 +39,18 @@ public struct PersonalDataCipher: Sendable {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
     }
 
-    /// nonce ‖ ciphertext ‖ tag.
-    public func seal(_ text: String) throws -> [UInt8] {
-        let box = try AES.GCM.seal(Data(text.utf8), using: encryptionKey)
+    /// nonce ‖ ciphertext ‖ tag. `context` (e.g. "<ticket id>/phone") is authenticated with it, so a ciphertext
+    /// moved to another row or column no longer opens.
+    public func seal(_ text: String, context: String) throws -> [UInt8] {
+        let box = try AES.GCM.seal(Data(text.utf8), using: encryptionKey, authenticating: Data(context.utf8))
         guard let combined = box.combined else { throw Failure.undecryptable }
         return Array(combined)
     }
 
-    public func open(_ sealed: [UInt8]) throws -> String {
+    public func open(_ sealed: [UInt8], context: String) throws -> String {
         do {
             let box = try AES.GCM.SealedBox(combined: Data(sealed))
-            let data = try AES.GCM.open(box, using: encryptionKey)
+            let data = try AES.GCM.open(box, using: encryptionKey, authenticating: Data(context.utf8))
             return String(decoding: data, as: UTF8.self)
         } catch {
             throw Failure.undecryptable

@@ -188,8 +188,8 @@ public struct TicketStore: Sendable {
                 district: location.districtCode)
             events += try ticket.dispatch([(target, .lead)], note: "auto", by: identity, now: now, policy: policy)
         }
-        let nameSealed = ByteBuffer(bytes: try cipher.seal(input.requesterName))
-        let phoneSealed = ByteBuffer(bytes: try cipher.seal(input.requesterPhone))
+        let nameSealed = ByteBuffer(bytes: try cipher.seal(input.requesterName, context: Self.context(id, "name")))
+        let phoneSealed = ByteBuffer(bytes: try cipher.seal(input.requesterPhone, context: Self.context(id, "phone")))
         let rows = try await connection.query(
             """
             INSERT INTO hotline.tickets (
@@ -282,6 +282,13 @@ public struct TicketStore: Sendable {
         }
     }
 
+    /// Whether the caller may see the ticket.
+    public func isVisible(_ id: UUID, as identity: Identity, logger: Logger) async throws -> Bool {
+        try await database.withIdentity(identity, logger: logger) { connection in
+            try await !connection.query("SELECT 1 FROM hotline.tickets WHERE id = \(id)", logger: logger).collect().isEmpty
+        }
+    }
+
     /// The ticket a dispatch belongs to, if the caller may see the dispatch.
     public func ticketID(ofDispatch dispatchID: UUID, as identity: Identity, logger: Logger) async throws -> UUID? {
         try await database.withIdentity(identity, logger: logger) { connection in
@@ -364,7 +371,7 @@ public struct TicketStore: Sendable {
     static let ticketColumns = """
         district_code, id, number, status, type, category_code, tier, title, description, requester_name_enc,
         requester_phone_enc, requester_name_masked, requester_phone_masked, street_code, address, lat, lon, urgent,
-        channel, unit_ids, supervised, merged_into, answer, created_by, created_at, updated_at, closed_at
+        channel, unit_ids, supervised, merged_into, answer, next_deadline, created_by, created_at, updated_at, closed_at
         """
 
     func decodeTicket(_ row: PostgresRow) throws -> Ticket {
@@ -376,18 +383,20 @@ public struct TicketStore: Sendable {
               let channel = IntakeChannel(rawValue: try r["channel"].decode(String.self))
         else { throw PostgresError.protocol("unexpected ticket row") }
         // The view hands ciphertext to the centre only; everyone else gets the masked forms.
+        let id = try r["id"].decode(UUID.self)
         let requester: Requester
         if let name = try r["requester_name_enc"].decode(ByteBuffer?.self),
            let phone = try r["requester_phone_enc"].decode(ByteBuffer?.self) {
             requester = Requester(
-                name: try cipher.open(Array(buffer: name)), phone: try cipher.open(Array(buffer: phone)), masked: false)
+                name: try cipher.open(Array(buffer: name), context: Self.context(id, "name")),
+                phone: try cipher.open(Array(buffer: phone), context: Self.context(id, "phone")), masked: false)
         } else {
             requester = Requester(
                 name: try r["requester_name_masked"].decode(String.self),
                 phone: try r["requester_phone_masked"].decode(String.self), masked: true)
         }
-        return Ticket(
-            id: try r["id"].decode(UUID.self), number: try r["number"].decode(String.self), status: status, type: type,
+        var ticket = Ticket(
+            id: id, number: try r["number"].decode(String.self), status: status, type: type,
             categoryCode: try r["category_code"].decode(String.self), tier: tier,
             title: try r["title"].decode(String.self), description: try r["description"].decode(String.self),
             requester: requester,
@@ -401,7 +410,12 @@ public struct TicketStore: Sendable {
             createdBy: try r["created_by"].decode(String.self), createdAt: try r["created_at"].decode(Date.self),
             updatedAt: try r["updated_at"].decode(Date.self), closedAt: try r["closed_at"].decode(Date?.self),
             dispatches: [])
+        ticket.storedNextDeadline = try r["next_deadline"].decode(Date?.self)
+        return ticket
     }
+
+    /// The associated data of a ticket's encrypted field.
+    static func context(_ ticketID: UUID, _ field: String) -> String { "\(ticketID.uuidString.lowercased())/\(field)" }
 
     func load(
         _ id: UUID, on connection: PostgresConnection, lock: Bool, withDispatches: Bool = true, logger: Logger
@@ -466,18 +480,11 @@ public struct TicketStore: Sendable {
         return nil
     }
 
-    /// Writes what an action changed: the ticket first (its unit_ids reach the existing rows through the sync
-    /// trigger), then changed dispatches, then new ones.
+    /// Writes what an action changed: changed dispatches, then new ones (they take the ticket's unit list as it
+    /// is), then the ticket (its list may grow only by units that now hold a dispatch; the sync trigger carries it
+    /// to every row of the ticket).
     func save(_ ticket: Ticket, original: Ticket, on connection: PostgresConnection, logger: Logger) async throws {
         let district = ticket.location.districtCode.rawValue
-        try await connection.query(
-            """
-            UPDATE hotline.tickets SET status = \(ticket.status.rawValue), unit_ids = \(ticket.unitIDs),
-                lead_unit_id = \(ticket.liveLead?.unitID), supervised = \(ticket.supervised),
-                merged_into = \(ticket.mergedInto), answer = \(ticket.answer), next_deadline = \(ticket.nextDeadline),
-                updated_at = \(ticket.updatedAt), closed_at = \(ticket.closedAt)
-            WHERE district_code = \(district) AND id = \(ticket.id)
-            """, logger: logger)
         let before = Dictionary(uniqueKeysWithValues: original.dispatches.map { ($0.id, $0) })
         for d in ticket.dispatches where before[d.id] != nil && before[d.id] != d {
             try await connection.query(
@@ -492,8 +499,16 @@ public struct TicketStore: Sendable {
                 WHERE district_code = \(district) AND id = \(d.id)
                 """, logger: logger)
         }
-        // New dispatches last: a returned lead must be out of the live-lead index before its successor goes in.
+        // A returned lead is out of the live-lead index by now, before its successor goes in.
         try await insertDispatches(ticket.dispatches.filter { before[$0.id] == nil }, of: ticket, on: connection, logger: logger)
+        try await connection.query(
+            """
+            UPDATE hotline.tickets SET status = \(ticket.status.rawValue), unit_ids = \(ticket.unitIDs),
+                lead_unit_id = \(ticket.liveLead?.unitID), supervised = \(ticket.supervised),
+                merged_into = \(ticket.mergedInto), answer = \(ticket.answer), next_deadline = \(ticket.nextDeadline),
+                updated_at = \(ticket.updatedAt), closed_at = \(ticket.closedAt)
+            WHERE district_code = \(district) AND id = \(ticket.id)
+            """, logger: logger)
     }
 
     func insertDispatches(_ dispatches: [Dispatch], of ticket: Ticket, on connection: PostgresConnection, logger: Logger) async throws {
