@@ -146,5 +146,8 @@ public func buildRouter(
         clock: configuration.clock)
     tickets.addRoutes(to: api)
     DispatchesController(tickets: tickets).addRoutes(to: api)
+    AssessmentsController(
+        store: AssessmentStore(database: database), reference: ReferenceStore(database: database), clock: configuration.clock
+    ).addRoutes(to: api)
     return router
 }

@@ -115,6 +115,9 @@ public struct Ticket: Sendable, Equatable {
     public var dispatches: [Dispatch]
     /// The stored next deadline, for a ticket read without its dispatches (lists).
     public var storedNextDeadline: Date?
+    /// 考核豁免: taken out of assessment, when and why.
+    public var exemptedAt: Date?
+    public var exemptionReason: String?
 
     public init(
         id: UUID, number: String, status: TicketStatus, type: RequestType, categoryCode: String, tier: TimeLimitTier,
@@ -455,6 +458,15 @@ extension Ticket {
         closedAt = now
         settle(now: now)
         return events + [EventDraft(kind: "merged", data: ["into": target.id.uuidString.lowercased(), "intoNumber": target.number])]
+    }
+
+    /// 考核豁免: takes the ticket out of assessment (malicious, abusive, duplicate, out of scope), for every unit.
+    public mutating func exempt(reason: String, now: Date) throws(WorkflowError) -> [EventDraft] {
+        guard exemptedAt == nil else { throw conflict("already exempted from assessment") }
+        exemptedAt = now
+        exemptionReason = reason
+        updatedAt = now
+        return [EventDraft(kind: "exempted", note: reason)]
     }
 
     /// 督办: flags the ticket for supervision.

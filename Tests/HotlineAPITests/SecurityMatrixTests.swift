@@ -27,6 +27,11 @@ import Testing
         "proactive_planner": "planner", "analyst": "analyst",
     ]
 
+    /// A unit each role may open in the assessment drill-down.
+    static let ownUnit: [String: String] = [
+        "district_admin": "110105001", "street_handler": "110105001", "department_handler": "dept.housing",
+    ]
+
     static func matrix() throws -> [Row] {
         let text = try String(contentsOfFile: TestEnvironment.projectRoot + "/docs/security.md", encoding: .utf8)
         guard let start = text.range(of: "<!-- matrix:start -->"), let end = text.range(of: "<!-- matrix:end -->") else {
@@ -90,6 +95,8 @@ import Testing
                         : row.path.hasPrefix("/api/v1/dispatches/") ? (ownDispatch[role] ?? dispatchOf["110105001"] ?? "")
                         : app.ids["admin"]!.uuidString.lowercased()
                     let uri = row.path.replacingOccurrences(of: "{id}", with: id)
+                        .replacingOccurrences(of: "{period}", with: "2026-11")
+                        .replacingOccurrences(of: "{unitId}", with: Self.ownUnit[role] ?? "110105001")
                     let method = HTTPRequest.Method(row.method)!
                     let body: ByteBuffer? = method == .get ? nil : ByteBuffer(string: "{}")
                     let headers = bearer(tokens[role]!).merging([.contentType: "application/json"])

@@ -22,6 +22,7 @@ import Logging
 /// | POST   | /api/v1/tickets/{id}/reopen   | centre                                |
 /// | POST   | /api/v1/tickets/{id}/merge    | centre (并单)                         |
 /// | POST   | /api/v1/tickets/{id}/supervise | centre (督办)                        |
+/// | POST   | /api/v1/tickets/{id}/exemption | centre supervisor, city admin (考核豁免) |
 struct TicketsController {
     let store: TicketStore
     let clock: WallClock
@@ -39,6 +40,7 @@ struct TicketsController {
         group.post("/tickets/{id}/reopen", use: reopen)
         group.post("/tickets/{id}/merge", use: merge)
         group.post("/tickets/{id}/supervise", use: supervise)
+        group.post("/tickets/{id}/exemption", use: exemption)
     }
 
     // MARK: intake
@@ -404,6 +406,19 @@ struct TicketsController {
         let body = try await request.decodeJSON(as: NoteRequest.self, context: context)
         return try await act(id, request, context) { ticket, _, now in
             try ticket.supervise(note: body.note, now: now)
+        }
+    }
+}
+
+extension TicketsController {
+    @Sendable func exemption(_ request: Request, context: AuthenticatedContext) async throws -> TicketBody {
+        let id = try await target(context, roles: [.centreSupervisor, .cityAdmin])
+        let body = try await request.decodeJSON(as: ReasonRequest.self, context: context)
+        guard (1...2000).contains(body.reason.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.count) else {
+            throw Problem.validation([.init(field: "reason", message: "1 to 2000 characters: malicious, abusive, duplicate, out of scope, …")])
+        }
+        return try await act(id, request, context) { ticket, _, now in
+            try ticket.exempt(reason: body.reason, now: now)
         }
     }
 }

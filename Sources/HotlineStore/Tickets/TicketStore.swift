@@ -371,7 +371,8 @@ public struct TicketStore: Sendable {
     static let ticketColumns = """
         district_code, id, number, status, type, category_code, tier, title, description, requester_name_enc,
         requester_phone_enc, requester_name_masked, requester_phone_masked, street_code, address, lat, lon, urgent,
-        channel, unit_ids, supervised, merged_into, answer, next_deadline, created_by, created_at, updated_at, closed_at
+        channel, unit_ids, supervised, merged_into, answer, next_deadline, created_by, created_at, updated_at, closed_at,
+        exempted_at, exemption_reason
         """
 
     func decodeTicket(_ row: PostgresRow) throws -> Ticket {
@@ -411,6 +412,8 @@ public struct TicketStore: Sendable {
             updatedAt: try r["updated_at"].decode(Date.self), closedAt: try r["closed_at"].decode(Date?.self),
             dispatches: [])
         ticket.storedNextDeadline = try r["next_deadline"].decode(Date?.self)
+        ticket.exemptedAt = try r["exempted_at"].decode(Date?.self)
+        ticket.exemptionReason = try r["exemption_reason"].decode(String?.self)
         return ticket
     }
 
@@ -506,7 +509,8 @@ public struct TicketStore: Sendable {
             UPDATE hotline.tickets SET status = \(ticket.status.rawValue), unit_ids = \(ticket.unitIDs),
                 lead_unit_id = \(ticket.liveLead?.unitID), supervised = \(ticket.supervised),
                 merged_into = \(ticket.mergedInto), answer = \(ticket.answer), next_deadline = \(ticket.nextDeadline),
-                updated_at = \(ticket.updatedAt), closed_at = \(ticket.closedAt)
+                updated_at = \(ticket.updatedAt), closed_at = \(ticket.closedAt),
+                exempted_at = \(ticket.exemptedAt), exemption_reason = \(ticket.exemptionReason)
             WHERE district_code = \(district) AND id = \(ticket.id)
             """, logger: logger)
     }

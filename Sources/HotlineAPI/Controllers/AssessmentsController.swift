@@ -1,0 +1,274 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import Hummingbird
+import Logging
+
+/// 考核: rankings, parameters, publication, key-governance streets, and the tickets behind a unit's figures.
+/// Rankings are public inside the government (every signed-in role reads them); the tickets behind a unit's
+/// figures are read under the caller's own policies (another district's unit answers 404).
+///
+/// | method | path                                          | who                       |
+/// |--------|-----------------------------------------------|---------------------------|
+/// | GET    | /api/v1/assessments?period=&level=&districtCode=&format=csv | everyone    |
+/// | GET    | /api/v1/assessments/{period}/parameters       | everyone                  |
+/// | PATCH  | /api/v1/assessments/{period}/parameters       | city_admin, until published |
+/// | POST   | /api/v1/assessments/{period}/publish          | city_admin, once          |
+/// | GET    | /api/v1/assessments/{period}/units/{unitId}   | everyone, within scope    |
+/// | GET    | /api/v1/assessments/{period}/key-streets      | everyone                  |
+struct AssessmentsController {
+    let store: AssessmentStore
+    let reference: ReferenceStore
+    let clock: WallClock
+
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+        group.get("/assessments", use: ranking)
+        group.get("/assessments/{period}/parameters", use: parameters)
+        group.patch("/assessments/{period}/parameters", use: setParameters)
+        group.post("/assessments/{period}/publish", use: publish)
+        group.get("/assessments/{period}/units/{unitId}", use: unit)
+        group.get("/assessments/{period}/key-streets", use: keyStreets)
+    }
+
+    struct ParametersBody: ResponseEncodable {
+        struct Weights: Codable {
+            var response: Double
+            var resolution: Double
+            var satisfaction: Double
+        }
+        var weights: Weights
+        var basicallySatisfiedValue: Double
+
+        init(_ p: ScoringParameters) {
+            weights = Weights(response: p.weightResponse, resolution: p.weightResolution, satisfaction: p.weightSatisfaction)
+            basicallySatisfiedValue = p.basicallySatisfiedValue
+        }
+    }
+
+    struct Row: Encodable {
+        var unitId: String
+        var unitName: String?
+        var districtCode: String?
+        var dispatched: Int
+        var respondedInTime: Int
+        var calledBack: Int
+        var resolved: Int
+        var satisfactionPoints: Double
+        var responseRate: Double?
+        var resolutionRate: Double?
+        var satisfactionRate: Double?
+        var score: Double?
+        var rank: Int?
+
+        init(_ r: AssessmentResult, names: [String: String]) {
+            unitId = r.counts.unitID
+            unitName = names[r.counts.unitID]
+            districtCode = r.counts.districtCode
+            dispatched = r.counts.dispatched
+            respondedInTime = r.counts.respondedInTime
+            calledBack = r.counts.calledBack
+            resolved = r.counts.resolved
+            satisfactionPoints = r.counts.satisfactionPoints
+            responseRate = r.responseRate
+            resolutionRate = r.resolutionRate
+            satisfactionRate = r.satisfactionRate
+            score = r.score
+            rank = r.rank
+        }
+    }
+
+    struct Ranking: ResponseEncodable {
+        var period: String
+        var level: String
+        var published: Bool
+        var publishedAt: String?
+        var parameters: ParametersBody
+        var rows: [Row]
+    }
+
+    static func period(_ raw: String?) throws -> AssessmentPeriod {
+        guard let raw, let p = AssessmentPeriod(raw) else { throw Problem.invalidParameter("period", "a month such as 2026-11") }
+        return p
+    }
+
+    func names(logger: Logger) async throws -> [String: String] {
+        var names: [String: String] = [:]
+        for d in try await reference.districts(logger: logger) { names[d.code.rawValue] = d.nameZh }
+        for u in try await reference.units(districtCode: nil, kind: nil, logger: logger) { names[u.id] = u.nameZh }
+        return names
+    }
+
+    @Sendable func ranking(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let q = request.uri.queryParameters
+        let period = try Self.period(q["period"].map { String($0) })
+        guard let level = q["level"].map({ String($0) }).flatMap(AssessmentLevel.init(rawValue:)) else {
+            throw Problem.invalidParameter("level", "district, street, department or enterprise")
+        }
+        var district: DistrictCode?
+        if let raw = q["districtCode"].map({ String($0) }) {
+            guard let d = DistrictCode(raw) else { throw Problem.invalidParameter("districtCode", "not a district code") }
+            district = d
+        }
+        let format = q["format"].map { String($0) } ?? "json"
+        guard format == "json" || format == "csv" else { throw Problem.invalidParameter("format", "json or csv") }
+        let (parameters, published, results) = try await store.ranking(period, level: level, as: context.identity, logger: context.logger)
+        let names = try await names(logger: context.logger)
+        // The rank is the city-wide one; a district filter only narrows the rows shown.
+        let rows = results.filter { district == nil || $0.counts.districtCode == district?.rawValue }.map { Row($0, names: names) }
+        if format == "csv" {
+            var csv = "rank,unitId,unitName,districtCode,dispatched,respondedInTime,calledBack,resolved,satisfactionPoints,responseRate,resolutionRate,satisfactionRate,score\r\n"
+            func f(_ x: Double?) -> String { x.map { String($0) } ?? "" }
+            for r in rows {
+                let name = (r.unitName ?? "").replacingOccurrences(of: "\"", with: "\"\"")
+                csv += "\(r.rank.map(String.init) ?? ""),\(r.unitId),\"\(name)\",\(r.districtCode ?? ""),\(r.dispatched),\(r.respondedInTime),\(r.calledBack),\(r.resolved),\(r.satisfactionPoints),\(f(r.responseRate)),\(f(r.resolutionRate)),\(f(r.satisfactionRate)),\(f(r.score))\r\n"
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/csv; charset=utf-8",
+                          .contentDisposition: "attachment; filename=\"assessment-\(period)-\(level.rawValue).csv\""],
+                body: .init(byteBuffer: ByteBuffer(string: csv)))
+        }
+        return try Ranking(
+            period: period.description, level: level.rawValue, published: published != nil, publishedAt: published?.iso8601,
+            parameters: ParametersBody(parameters), rows: rows
+        ).response(from: request, context: context)
+    }
+
+    @Sendable func parameters(_ request: Request, context: AuthenticatedContext) async throws -> ParametersBody {
+        let period = try Self.period(context.parameters.get("period"))
+        return ParametersBody(try await store.parameters(period, as: context.identity, logger: context.logger).0)
+    }
+
+    @Sendable func setParameters(_ request: Request, context: AuthenticatedContext) async throws -> ParametersBody {
+        let period = try Self.period(context.parameters.get("period"))
+        try context.require([.cityAdmin])
+        let body = try await request.decodeJSON(as: SetParameters.self, context: context)
+        let p = ScoringParameters(
+            weightResponse: body.weights.response, weightResolution: body.weights.resolution,
+            weightSatisfaction: body.weights.satisfaction, basicallySatisfiedValue: body.basicallySatisfiedValue)
+        if let problem = p.problem { throw Problem.validation([.init(field: "weights", message: problem)]) }
+        do {
+            try await store.setParameters(p, for: period, as: context.identity, logger: context.logger)
+        } catch AssessmentStoreError.published {
+            throw Self.alreadyPublished(period)
+        }
+        return ParametersBody(p)
+    }
+
+    struct SetParameters: Decodable {
+        var weights: ParametersBody.Weights
+        var basicallySatisfiedValue: Double
+    }
+
+    static func alreadyPublished(_ period: AssessmentPeriod) -> Problem {
+        Problem(.conflict, type: "/problems/assessment-published", title: "Period published",
+                detail: "The assessment of \(period) is published and can no longer change.")
+    }
+
+    @Sendable func publish(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let period = try Self.period(context.parameters.get("period"))
+        try context.require([.cityAdmin])
+        do {
+            try await store.publish(period, as: context.identity, now: clock.now, logger: context.logger)
+        } catch AssessmentStoreError.published {
+            throw Self.alreadyPublished(period)
+        }
+        context.logger.info("assessment published", metadata: ["period": "\(period)"])
+        return Response(status: .noContent)
+    }
+
+    struct UnitBody: ResponseEncodable {
+        struct Item: Encodable {
+            var ticketId: String
+            var number: String
+            var dispatchId: String
+            var role: String
+            var respondedInTime: Bool
+            var calledBack: Bool
+            var resolved: Bool?
+            var satisfaction: String?
+        }
+        var period: String
+        var row: Row?
+        var tickets: [Item]
+    }
+
+    @Sendable func unit(_ request: Request, context: AuthenticatedContext) async throws -> UnitBody {
+        let period = try Self.period(context.parameters.get("period"))
+        guard let unitID = context.parameters.get("unitId") else { throw Problem.notFound() }
+        let identity = context.identity
+        let units = try await reference.units(districtCode: nil, kind: nil, logger: context.logger)
+        guard let unit = units.first(where: { $0.id == unitID }) else { throw Problem.notFound("No such unit.") }
+        // Whose tickets the caller may open: a district admin its district's units, a handler its own unit.
+        let mayOpen: Bool = switch identity.role {
+        case .districtAdmin: unit.districtCode == identity.districtCode
+        case .streetHandler, .departmentHandler: unit.id == identity.unitID
+        default: true
+        }
+        guard mayOpen else { throw Problem.notFound("No such unit.") }
+        let level: AssessmentLevel = switch unit.kind {
+        case .street: .street
+        case .department: .department
+        case .enterprise: .enterprise
+        case .districtGovernment: .district
+        }
+        let (_, _, results) = try await store.ranking(period, level: level, as: identity, logger: context.logger)
+        let names = try await names(logger: context.logger)
+        let items = try await store.explain(period, unitID: unitID, as: identity, logger: context.logger)
+        return UnitBody(
+            period: period.description,
+            row: results.first { $0.counts.unitID == unitID }.map { Row($0, names: names) },
+            tickets: items.map {
+                .init(ticketId: $0.ticketID.uuidString.lowercased(), number: $0.number, dispatchId: $0.dispatchID.uuidString.lowercased(),
+                      role: $0.role, respondedInTime: $0.respondedInTime, calledBack: $0.calledBack, resolved: $0.resolved,
+                      satisfaction: $0.satisfaction)
+            })
+    }
+
+    struct KeyStreets: ResponseEncodable {
+        struct Rule: Encodable {
+            var volumeQuantile: Double
+            var scoreQuantile: Double
+            var monthsRunning: Int
+        }
+        struct Street: Encodable {
+            var unitId: String
+            var unitName: String?
+            var districtCode: String?
+            var listedMonths: [String]
+            var key: Bool
+        }
+        var period: String
+        var rule: Rule
+        var streets: [Street]
+    }
+
+    @Sendable func keyStreets(_ request: Request, context: AuthenticatedContext) async throws -> KeyStreets {
+        let period = try Self.period(context.parameters.get("period"))
+        let rule = try await store.keyStreetRule(logger: context.logger)
+        // Listed streets of this month and each month before, back as far as the rule looks.
+        var listed: [AssessmentPeriod: Set<String>] = [:]
+        var districtOf: [String: String] = [:]
+        for back in 0..<rule.monthsRunning {
+            let month = period.minus(back)
+            let (_, _, results) = try await store.ranking(month, level: .street, as: context.identity, logger: context.logger)
+            listed[month] = rule.listed(results)
+            for r in results { districtOf[r.counts.unitID] = r.counts.districtCode }
+        }
+        let names = try await names(logger: context.logger)
+        let streets = (listed[period] ?? []).sorted().map { unit -> KeyStreets.Street in
+            var months: [String] = []
+            for back in 0..<rule.monthsRunning {
+                let month = period.minus(back)
+                guard listed[month]?.contains(unit) == true else { break }
+                months.insert(month.description, at: 0)
+            }
+            return .init(unitId: unit, unitName: names[unit], districtCode: districtOf[unit], listedMonths: months,
+                         key: months.count >= rule.monthsRunning)
+        }
+        return KeyStreets(
+            period: period.description,
+            rule: .init(volumeQuantile: rule.volumeQuantile, scoreQuantile: rule.scoreQuantile, monthsRunning: rule.monthsRunning),
+            streets: streets)
+    }
+}

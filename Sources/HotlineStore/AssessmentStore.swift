@@ -1,0 +1,192 @@
+import Foundation
+import HotlineCore
+import Logging
+import PostgresNIO
+
+/// Why an assessment operation was refused.
+public enum AssessmentStoreError: Error, Equatable {
+    case published
+    case notFound
+}
+
+/// 考核: parameters per period, the ranking of a level (computed, or from the published snapshot), publication,
+/// key-governance streets, and the tickets behind one unit's counts.
+public struct AssessmentStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// A period's parameters (recorded with the defaults the first time it is asked for) and when it was published.
+    public func parameters(_ period: AssessmentPeriod, as identity: Identity, logger: Logger) async throws -> (ScoringParameters, Date?) {
+        try await database.withIdentity(identity, logger: logger) { c in try await Self.parameters(period, on: c, logger: logger) }
+    }
+
+    static func parameters(_ period: AssessmentPeriod, on c: PostgresConnection, logger: Logger) async throws -> (ScoringParameters, Date?) {
+        try await c.query(
+            "INSERT INTO hotline.assessment_periods (period) VALUES (\(period.description)) ON CONFLICT (period) DO NOTHING",
+            logger: logger)
+        for try await (r, res, sat, basic, published) in try await c.query(
+            """
+            SELECT weight_response::float8, weight_resolution::float8, weight_satisfaction::float8,
+                   basically_satisfied_value::float8, published_at
+            FROM hotline.assessment_periods WHERE period = \(period.description)
+            """, logger: logger
+        ).decode((Double, Double, Double, Double, Date?).self) {
+            return (ScoringParameters(weightResponse: r, weightResolution: res, weightSatisfaction: sat, basicallySatisfiedValue: basic), published)
+        }
+        throw AssessmentStoreError.notFound
+    }
+
+    /// Sets a period's parameters (city admin, before publication).
+    public func setParameters(_ p: ScoringParameters, for period: AssessmentPeriod, as identity: Identity, logger: Logger) async throws {
+        try await database.withIdentity(identity, logger: logger) { c in
+            let (_, published) = try await Self.parameters(period, on: c, logger: logger)
+            guard published == nil else { throw AssessmentStoreError.published }
+            try await c.query(
+                """
+                UPDATE hotline.assessment_periods SET weight_response = \(p.weightResponse), weight_resolution = \(p.weightResolution),
+                    weight_satisfaction = \(p.weightSatisfaction), basically_satisfied_value = \(p.basicallySatisfiedValue)
+                WHERE period = \(period.description)
+                """, logger: logger)
+        }
+    }
+
+    /// The ranking of a level: from the snapshot once published, else computed now.
+    public func ranking(
+        _ period: AssessmentPeriod, level: AssessmentLevel, as identity: Identity, logger: Logger
+    ) async throws -> (parameters: ScoringParameters, published: Date?, results: [AssessmentResult]) {
+        try await database.withIdentity(identity, logger: logger) { c in
+            let (parameters, published) = try await Self.parameters(period, on: c, logger: logger)
+            if published != nil {
+                return (parameters, published, try await Self.snapshot(period, level: level, on: c, logger: logger))
+            }
+            let counts = try await Self.counts(period, level: level, basic: parameters.basicallySatisfiedValue, on: c, logger: logger)
+            return (parameters, nil, AssessmentScoring.rank(counts, parameters))
+        }
+    }
+
+    static func counts(
+        _ period: AssessmentPeriod, level: AssessmentLevel, basic: Double, on c: PostgresConnection, logger: Logger
+    ) async throws -> [AssessmentCounts] {
+        let (from, to) = period.interval
+        var result: [AssessmentCounts] = []
+        for try await (unit, district, dispatched, inTime, calledBack, resolved, points) in try await c.query(
+            """
+            SELECT unit_id, district_code, dispatched, responded_in_time, called_back, resolved, satisfaction_points::float8
+            FROM hotline.assessment_rows(\(from), \(to), \(level.rawValue), \(basic)::numeric)
+            """, logger: logger
+        ).decode((String, String?, Int, Int, Int, Int, Double).self) {
+            result.append(AssessmentCounts(
+                unitID: unit, districtCode: district, dispatched: dispatched, respondedInTime: inTime,
+                calledBack: calledBack, resolved: resolved, satisfactionPoints: points))
+        }
+        return result
+    }
+
+    static func snapshot(_ period: AssessmentPeriod, level: AssessmentLevel, on c: PostgresConnection, logger: Logger) async throws -> [AssessmentResult] {
+        var results: [AssessmentResult] = []
+        for try await row in try await c.query(
+            """
+            SELECT unit_id, district_code, dispatched, responded_in_time, called_back, resolved, satisfaction_points::float8,
+                   response_rate::float8, resolution_rate::float8, satisfaction_rate::float8, score::float8, rank
+            FROM hotline.assessment_snapshots WHERE period = \(period.description) AND level = \(level.rawValue)
+            ORDER BY rank NULLS LAST, unit_id
+            """, logger: logger
+        ).decode((String, String?, Int, Int, Int, Int, Double, Double?, Double?, Double?, Double?, Int32?).self) {
+            results.append(AssessmentResult(
+                counts: AssessmentCounts(
+                    unitID: row.0, districtCode: row.1, dispatched: row.2, respondedInTime: row.3, calledBack: row.4,
+                    resolved: row.5, satisfactionPoints: row.6),
+                responseRate: row.7, resolutionRate: row.8, satisfactionRate: row.9, score: row.10, rank: row.11.map(Int.init)))
+        }
+        return results
+    }
+
+    /// Freezes a period: computes every level and stores it; refuses a second publication.
+    public func publish(_ period: AssessmentPeriod, as identity: Identity, now: Date, logger: Logger) async throws {
+        try await database.withIdentity(identity, logger: logger) { c in
+            // One publication of a period at a time: the second waits, then finds it published.
+            _ = try await c.query(
+                "SELECT pg_advisory_xact_lock(hashtext('hotline.assessment'), hashtext(\(period.description)))",
+                logger: logger).collect()
+            let (parameters, published) = try await Self.parameters(period, on: c, logger: logger)
+            guard published == nil else { throw AssessmentStoreError.published }
+            for level in AssessmentLevel.allCases {
+                let results = AssessmentScoring.rank(
+                    try await Self.counts(period, level: level, basic: parameters.basicallySatisfiedValue, on: c, logger: logger), parameters)
+                for r in results {
+                    try await c.query(
+                        """
+                        INSERT INTO hotline.assessment_snapshots (period, level, unit_id, district_code, dispatched,
+                            responded_in_time, called_back, resolved, satisfaction_points, response_rate, resolution_rate,
+                            satisfaction_rate, score, rank)
+                        VALUES (\(period.description), \(level.rawValue), \(r.counts.unitID), \(r.counts.districtCode),
+                                \(r.counts.dispatched), \(r.counts.respondedInTime), \(r.counts.calledBack), \(r.counts.resolved),
+                                \(r.counts.satisfactionPoints), \(r.responseRate), \(r.resolutionRate), \(r.satisfactionRate),
+                                \(r.score), \(r.rank.map(Int32.init)))
+                        """, logger: logger)
+                }
+            }
+            try await c.query(
+                "UPDATE hotline.assessment_periods SET published_at = \(now), published_by = \(identity.id) WHERE period = \(period.description)",
+                logger: logger)
+        }
+    }
+
+    /// The key-governance rule (data).
+    public func keyStreetRule(logger: Logger) async throws -> KeyStreetRule {
+        try await database.withConnection { c in
+            for try await (v, s, m) in try await c.query(
+                "SELECT volume_quantile::float8, score_quantile::float8, months_running FROM hotline.key_street_rules WHERE id = 1",
+                logger: logger
+            ).decode((Double, Double, Int32).self) { return KeyStreetRule(volumeQuantile: v, scoreQuantile: s, monthsRunning: Int(m)) }
+            return KeyStreetRule()
+        }
+    }
+
+    /// One dispatch behind a unit's counts.
+    public struct CountedDispatch: Sendable {
+        public var ticketID: UUID
+        public var number: String
+        public var dispatchID: UUID
+        public var role: String
+        public var respondedInTime: Bool
+        public var calledBack: Bool
+        public var resolved: Bool?
+        public var satisfaction: String?
+    }
+
+    /// The dispatches behind one unit's counts, read under the caller's own policies (nil when they see none of the
+    /// unit's rows, e.g. another district's unit).
+    public func explain(_ period: AssessmentPeriod, unitID: String, as identity: Identity, logger: Logger) async throws -> [CountedDispatch] {
+        let (from, to) = period.interval
+        return try await database.withIdentity(identity, logger: logger) { c in
+            var rows: [CountedDispatch] = []
+            for try await (ticket, number, dispatch, role, inTime, calledBack, resolved, satisfaction) in try await c.query(
+                """
+                SELECT t.id, t.number, d.id, d.role,
+                       (d.accepted_at IS NOT NULL AND d.accepted_at <= d.sign_by
+                        AND d.contacted_at IS NOT NULL AND d.contacted_at <= d.respond_by),
+                       cb.satisfaction IS NOT NULL, cb.resolved, cb.satisfaction
+                FROM hotline.dispatches d
+                JOIN hotline.tickets t ON t.district_code = d.district_code AND t.id = d.ticket_id
+                LEFT JOIN LATERAL (
+                    SELECT c.resolved, c.satisfaction FROM hotline.callbacks c
+                    WHERE c.district_code = d.district_code AND c.ticket_id = d.ticket_id AND c.reached
+                    ORDER BY c.at DESC LIMIT 1
+                ) cb ON true
+                WHERE d.unit_id = \(unitID) AND d.dispatched_at >= \(from) AND d.dispatched_at < \(to)
+                  AND d.status NOT IN ('returned', 'withdrawn') AND t.exempted_at IS NULL
+                ORDER BY d.dispatched_at, d.id
+                """, logger: logger
+            ).decode((UUID, String, UUID, String, Bool, Bool, Bool?, String?).self) {
+                rows.append(CountedDispatch(
+                    ticketID: ticket, number: number, dispatchID: dispatch, role: role, respondedInTime: inTime,
+                    calledBack: calledBack, resolved: resolved, satisfaction: satisfaction))
+            }
+            return rows
+        }
+    }
+}
