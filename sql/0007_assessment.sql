@@ -61,8 +61,67 @@ CREATE TABLE hotline.key_street_rules (
 INSERT INTO hotline.key_street_rules DEFAULT VALUES;
 GRANT SELECT ON hotline.key_street_rules TO hotline_app;
 
+-- What assessment needs from a ticket, kept on each of its dispatches so that a month's figures are one scan of the
+-- month's dispatches (no per-ticket lookups at 2 million tickets a month): whether the ticket is exempted, and its
+-- latest callback that reached the requester. Kept by the triggers below; the app cannot write these columns.
+ALTER TABLE hotline.dispatches ADD COLUMN exempt boolean NOT NULL DEFAULT false;
+ALTER TABLE hotline.dispatches ADD COLUMN callback_at timestamptz;
+ALTER TABLE hotline.dispatches ADD COLUMN callback_resolved boolean;
+ALTER TABLE hotline.dispatches ADD COLUMN callback_satisfaction text;
+
+CREATE FUNCTION hotline.dispatches_follow_callbacks()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = hotline, pg_temp
+AS $$
+BEGIN
+    UPDATE hotline.dispatches d
+    SET callback_at = NEW.at, callback_resolved = NEW.resolved, callback_satisfaction = NEW.satisfaction
+    WHERE d.district_code = NEW.district_code AND d.ticket_id = NEW.ticket_id
+      AND (d.callback_at IS NULL OR d.callback_at <= NEW.at);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER callbacks_reach_dispatches AFTER INSERT ON hotline.callbacks
+    FOR EACH ROW WHEN (NEW.reached) EXECUTE FUNCTION hotline.dispatches_follow_callbacks();
+
+CREATE FUNCTION hotline.dispatches_follow_exemption()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = hotline, pg_temp
+AS $$
+BEGIN
+    UPDATE hotline.dispatches d SET exempt = (NEW.exempted_at IS NOT NULL)
+    WHERE d.district_code = NEW.district_code AND d.ticket_id = NEW.id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER tickets_exemption_reaches_dispatches AFTER UPDATE OF exempted_at ON hotline.tickets
+    FOR EACH ROW WHEN (NEW.exempted_at IS DISTINCT FROM OLD.exempted_at)
+    EXECUTE FUNCTION hotline.dispatches_follow_exemption();
+
+-- A dispatch made later (an assist after a reopen) starts with what its ticket already has.
+CREATE FUNCTION hotline.dispatches_start_from_ticket()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = hotline, pg_temp
+AS $$
+BEGIN
+    IF session_user <> 'hotline_app' THEN
+        RETURN NEW;  -- bulk loads by the owner bring their own values
+    END IF;
+    SELECT t.exempted_at IS NOT NULL INTO NEW.exempt FROM hotline.tickets t
+    WHERE t.district_code = NEW.district_code AND t.id = NEW.ticket_id;
+    SELECT c.at, c.resolved, c.satisfaction INTO NEW.callback_at, NEW.callback_resolved, NEW.callback_satisfaction
+    FROM hotline.callbacks c
+    WHERE c.district_code = NEW.district_code AND c.ticket_id = NEW.ticket_id AND c.reached
+    ORDER BY c.at DESC LIMIT 1;
+    NEW.exempt := coalesce(NEW.exempt, false);
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER dispatches_start_from_ticket BEFORE INSERT ON hotline.dispatches
+    FOR EACH ROW EXECUTE FUNCTION hotline.dispatches_start_from_ticket();
+
 -- The computation, over the whole city whoever asks (rankings are public inside the government; the rows behind
--- them are not, and are read through the caller's own policies). One pass per level, set-based.
+-- them are not, and are read through the caller's own policies): one scan of the month's dispatches per level.
 --
 -- A dispatch belongs to the period in which it was made (Asia/Shanghai): a unit cannot move a bad case out of a
 -- month by delaying anything, and a callback that comes later still counts for the month of the dispatch (until the
@@ -74,41 +133,20 @@ RETURNS TABLE (unit_id text, district_code text, dispatched bigint, responded_in
                resolved bigint, satisfaction_points numeric)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = hotline, pg_temp
 AS $$
-    WITH counted AS (
-        SELECT d.district_code, d.ticket_id, d.unit_id, d.role,
-               (d.accepted_at IS NOT NULL AND d.accepted_at <= d.sign_by
-                AND d.contacted_at IS NOT NULL AND d.contacted_at <= d.respond_by) AS in_time
-        FROM hotline.dispatches d
-        JOIN hotline.tickets t ON t.district_code = d.district_code AND t.id = d.ticket_id
-        WHERE d.dispatched_at >= p_from AND d.dispatched_at < p_to
-          AND d.status NOT IN ('returned', 'withdrawn')
-          AND t.exempted_at IS NULL
-    ), judged AS (
-        -- For districts: one row per ticket, judged by its lead. (unit_district: the unit's own district, NULL for
-        -- departments and enterprises; ticket_district: where the ticket is, to find its callback.)
-        SELECT c.district_code AS unit_id, c.district_code AS unit_district, c.district_code AS ticket_district,
-               c.ticket_id, c.in_time
-        FROM counted c WHERE p_level = 'district' AND c.role = 'lead'
-        UNION ALL
-        SELECT c.unit_id, u.district_code, c.district_code, c.ticket_id, c.in_time
-        FROM counted c JOIN hotline.units u ON u.id = c.unit_id
-        WHERE p_level <> 'district' AND u.kind = p_level
-    ), scored AS (
-        SELECT j.unit_id, j.unit_district AS district_code, j.in_time, cb.resolved, cb.satisfaction
-        FROM judged j
-        LEFT JOIN LATERAL (
-            SELECT c.resolved, c.satisfaction FROM hotline.callbacks c
-            WHERE c.district_code = j.ticket_district AND c.ticket_id = j.ticket_id AND c.reached
-            ORDER BY c.at DESC LIMIT 1
-        ) cb ON true
-    )
-    SELECT s.unit_id, min(s.district_code),
-           count(*), count(*) FILTER (WHERE s.in_time),
-           count(s.satisfaction), count(*) FILTER (WHERE s.resolved),
-           coalesce(sum(CASE s.satisfaction WHEN 'satisfied' THEN 1 WHEN 'basically_satisfied' THEN p_basic ELSE 0 END)
-                    FILTER (WHERE s.satisfaction IS NOT NULL), 0)
-    FROM scored s
-    GROUP BY s.unit_id
+    SELECT CASE WHEN p_level = 'district' THEN d.district_code ELSE d.unit_id END,
+           min(CASE WHEN p_level = 'district' THEN d.district_code ELSE u.district_code END),
+           count(*),
+           count(*) FILTER (WHERE d.accepted_at <= d.sign_by AND d.contacted_at <= d.respond_by),
+           count(d.callback_at),
+           count(*) FILTER (WHERE d.callback_resolved),
+           coalesce(sum(CASE d.callback_satisfaction WHEN 'satisfied' THEN 1 WHEN 'basically_satisfied' THEN p_basic
+                                                     ELSE 0 END) FILTER (WHERE d.callback_at IS NOT NULL), 0)
+    FROM hotline.dispatches d
+    JOIN hotline.units u ON u.id = d.unit_id
+    WHERE d.dispatched_at >= p_from AND d.dispatched_at < p_to
+      AND d.status NOT IN ('returned', 'withdrawn') AND NOT d.exempt
+      AND CASE WHEN p_level = 'district' THEN d.role = 'lead' ELSE u.kind = p_level END
+    GROUP BY 1
 $$;
 GRANT EXECUTE ON FUNCTION hotline.assessment_rows(timestamptz, timestamptz, text, numeric) TO hotline_app;
 

@@ -167,18 +167,12 @@ public struct AssessmentStore: Sendable {
             for try await (ticket, number, dispatch, role, inTime, calledBack, resolved, satisfaction) in try await c.query(
                 """
                 SELECT t.id, t.number, d.id, d.role,
-                       (d.accepted_at IS NOT NULL AND d.accepted_at <= d.sign_by
-                        AND d.contacted_at IS NOT NULL AND d.contacted_at <= d.respond_by),
-                       cb.satisfaction IS NOT NULL, cb.resolved, cb.satisfaction
+                       coalesce(d.accepted_at <= d.sign_by AND d.contacted_at <= d.respond_by, false),
+                       d.callback_at IS NOT NULL, d.callback_resolved, d.callback_satisfaction
                 FROM hotline.dispatches d
                 JOIN hotline.tickets t ON t.district_code = d.district_code AND t.id = d.ticket_id
-                LEFT JOIN LATERAL (
-                    SELECT c.resolved, c.satisfaction FROM hotline.callbacks c
-                    WHERE c.district_code = d.district_code AND c.ticket_id = d.ticket_id AND c.reached
-                    ORDER BY c.at DESC LIMIT 1
-                ) cb ON true
                 WHERE d.unit_id = \(unitID) AND d.dispatched_at >= \(from) AND d.dispatched_at < \(to)
-                  AND d.status NOT IN ('returned', 'withdrawn') AND t.exempted_at IS NULL
+                  AND d.status NOT IN ('returned', 'withdrawn') AND NOT d.exempt
                 ORDER BY d.dispatched_at, d.id
                 """, logger: logger
             ).decode((UUID, String, UUID, String, Bool, Bool, Bool?, String?).self) {

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import HotlineAPI
+import HotlineCore
+import HotlineStore
 import HotlineTestSupport
 import Hummingbird
 import HummingbirdTesting
@@ -227,6 +229,51 @@ import Testing
             #expect(csv.0?.hasPrefix("text/csv") == true)
             #expect(csv.1.split(separator: "\r\n").count == 4)
             #expect(csv.1.hasPrefix("rank,unitId,"))
+        }
+    }
+
+    /// Key-governance streets over a generated year (weak streets planted by the demo history): every street the
+    /// endpoint lists for a month is, by the rule applied to that month's published ranking rows, high-volume and
+    /// low-score, and "key" exactly when listed three months running.
+    @Test func keyStreetsFollowTheRuleMonthByMonth() async throws {
+        try await withSeededApp { app in
+            let logger = TestEnvironment.logger
+            let units = try UnitImport.parse(String(contentsOfFile: TestEnvironment.projectRoot + "/data/demo-units.csv", encoding: .utf8)).get()
+            let end = Date(timeIntervalSince1970: 1_795_000_000)
+            let history = DemoHistory(seed: 11, from: end.addingTimeInterval(-200 * 86_400), to: end, ticketsPerYear: 60_000)
+            try await app.database.withOwnerConnection(logger: logger) { c in
+                _ = try await UnitImport.upsert(units, on: c, logger: logger)
+                _ = try await history.load(on: c, cipher: PersonalDataCipher(base64Key: testPersonalDataKey), logger: logger)
+            }
+            let desk = try await Desk(app, accounts: ["analyst"])
+            let rule = KeyStreetRule()
+            var listedByMonth: [String: Set<String>] = [:]
+            for month in ["2026-08", "2026-09", "2026-10"] {
+                let (_, body) = try await desk.get("analyst", "/api/v1/assessments?period=\(month)&level=street")
+                let results = (body["rows"] as? [JSON] ?? []).map { r in
+                    AssessmentResult(
+                        counts: AssessmentCounts(unitID: r["unitId"] as? String ?? "", districtCode: nil, dispatched: r["dispatched"] as? Int ?? 0,
+                                                 respondedInTime: 0, calledBack: 0, resolved: 0, satisfactionPoints: 0),
+                        responseRate: nil, resolutionRate: nil, satisfactionRate: nil, score: r["score"] as? Double, rank: nil)
+                }
+                #expect(results.count > 300, "\(month)")
+                listedByMonth[month] = rule.listed(results)
+            }
+            let (status, body) = try await desk.get("analyst", "/api/v1/assessments/2026-10/key-streets")
+            #expect(status == 200)
+            let streets = body["streets"] as? [JSON] ?? []
+            #expect(Set(streets.compactMap { $0["unitId"] as? String }) == listedByMonth["2026-10"])
+            #expect(!streets.isEmpty)
+            for s in streets {
+                let unit = s["unitId"] as? String ?? ""
+                var expected: [String] = []
+                for month in ["2026-10", "2026-09", "2026-08"] {
+                    guard listedByMonth[month]?.contains(unit) == true else { break }
+                    expected.insert(month, at: 0)
+                }
+                #expect(s["listedMonths"] as? [String] == expected, "\(unit)")
+                #expect(s["key"] as? Bool == (expected.count == 3), "\(unit)")
+            }
         }
     }
 
