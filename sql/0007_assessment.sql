@@ -65,6 +65,10 @@ GRANT SELECT ON hotline.key_street_rules TO hotline_app;
 -- month's dispatches (no per-ticket lookups at 2 million tickets a month): whether the ticket is exempted, and its
 -- latest callback that reached the requester. Kept by the triggers below; the app cannot write these columns.
 ALTER TABLE hotline.dispatches ADD COLUMN exempt boolean NOT NULL DEFAULT false;
+-- Signed for and first contact within their limits, judged once at the first contact (a reopen does not rewrite it);
+-- written by the app with the contact.
+ALTER TABLE hotline.dispatches ADD COLUMN responded_in_time boolean;
+GRANT UPDATE (responded_in_time) ON hotline.dispatches TO hotline_app;
 ALTER TABLE hotline.dispatches ADD COLUMN callback_at timestamptz;
 ALTER TABLE hotline.dispatches ADD COLUMN callback_resolved boolean;
 ALTER TABLE hotline.dispatches ADD COLUMN callback_satisfaction text;
@@ -77,6 +81,7 @@ BEGIN
     UPDATE hotline.dispatches d
     SET callback_at = NEW.at, callback_resolved = NEW.resolved, callback_satisfaction = NEW.satisfaction
     WHERE d.district_code = NEW.district_code AND d.ticket_id = NEW.ticket_id
+      AND d.dispatched_at <= NEW.at
       AND (d.callback_at IS NULL OR d.callback_at <= NEW.at);
     RETURN NULL;
 END
@@ -98,7 +103,8 @@ CREATE TRIGGER tickets_exemption_reaches_dispatches AFTER UPDATE OF exempted_at 
     FOR EACH ROW WHEN (NEW.exempted_at IS DISTINCT FROM OLD.exempted_at)
     EXECUTE FUNCTION hotline.dispatches_follow_exemption();
 
--- A dispatch made later (an assist after a reopen) starts with what its ticket already has.
+-- A dispatch made later (an assist after a reopen) starts with its ticket's exemption; callbacks made before it do
+-- not count for it (only those that come after, through the trigger above).
 CREATE FUNCTION hotline.dispatches_start_from_ticket()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = hotline, pg_temp
@@ -109,16 +115,25 @@ BEGIN
     END IF;
     SELECT t.exempted_at IS NOT NULL INTO NEW.exempt FROM hotline.tickets t
     WHERE t.district_code = NEW.district_code AND t.id = NEW.ticket_id;
-    SELECT c.at, c.resolved, c.satisfaction INTO NEW.callback_at, NEW.callback_resolved, NEW.callback_satisfaction
-    FROM hotline.callbacks c
-    WHERE c.district_code = NEW.district_code AND c.ticket_id = NEW.ticket_id AND c.reached
-    ORDER BY c.at DESC LIMIT 1;
     NEW.exempt := coalesce(NEW.exempt, false);
+    NEW.callback_at := NULL;
+    NEW.callback_resolved := NULL;
+    NEW.callback_satisfaction := NULL;
     RETURN NEW;
 END
 $$;
 CREATE TRIGGER dispatches_start_from_ticket BEFORE INSERT ON hotline.dispatches
     FOR EACH ROW EXECUTE FUNCTION hotline.dispatches_start_from_ticket();
+
+-- What was there before this migration gets the same columns.
+UPDATE hotline.dispatches SET responded_in_time = (accepted_at <= sign_by AND contacted_at <= respond_by)
+WHERE contacted_at IS NOT NULL;
+UPDATE hotline.dispatches d SET callback_at = c.at, callback_resolved = c.resolved, callback_satisfaction = c.satisfaction
+FROM (SELECT DISTINCT ON (district_code, ticket_id) district_code, ticket_id, at, resolved, satisfaction
+      FROM hotline.callbacks WHERE reached ORDER BY district_code, ticket_id, at DESC) c
+WHERE d.district_code = c.district_code AND d.ticket_id = c.ticket_id AND d.dispatched_at <= c.at;
+UPDATE hotline.dispatches d SET exempt = true
+FROM hotline.tickets t WHERE t.district_code = d.district_code AND t.id = d.ticket_id AND t.exempted_at IS NOT NULL;
 
 -- The computation, over the whole city whoever asks (rankings are public inside the government; the rows behind
 -- them are not, and are read through the caller's own policies): one scan of the month's dispatches per level.
@@ -136,7 +151,7 @@ AS $$
     SELECT CASE WHEN p_level = 'district' THEN d.district_code ELSE d.unit_id END,
            min(CASE WHEN p_level = 'district' THEN d.district_code ELSE u.district_code END),
            count(*),
-           count(*) FILTER (WHERE d.accepted_at <= d.sign_by AND d.contacted_at <= d.respond_by),
+           count(*) FILTER (WHERE d.responded_in_time),
            count(d.callback_at),
            count(*) FILTER (WHERE d.callback_resolved),
            coalesce(sum(CASE d.callback_satisfaction WHEN 'satisfied' THEN 1 WHEN 'basically_satisfied' THEN p_basic

@@ -23,9 +23,12 @@ public struct ScoringParameters: Sendable, Equatable {
         self.basicallySatisfiedValue = basicallySatisfiedValue
     }
 
-    /// Weights are shares: each 0…1, together 1 (to the third decimal, as stored).
+    /// Weights are shares: each 0…1 with at most three decimals (as stored), together 1.
     public var problem: String? {
         let weights = [weightResponse, weightResolution, weightSatisfaction]
+        if (weights + [basicallySatisfiedValue]).contains(where: { abs($0 * 1000 - ($0 * 1000).rounded()) > 1e-9 }) {
+            return "weights and basicallySatisfiedValue have at most three decimals"
+        }
         if weights.contains(where: { $0 < 0 || $0 > 1 }) { return "each weight is between 0 and 1" }
         if abs(weights.reduce(0, +) - 1) > 0.0005 { return "the weights add up to 1" }
         if basicallySatisfiedValue < 0 || basicallySatisfiedValue > 1 { return "basicallySatisfiedValue is between 0 and 1" }
@@ -68,8 +71,8 @@ public struct AssessmentResult: Sendable, Equatable {
     public var resolutionRate: Double?
     /// satisfactionPoints / calledBack; nil without callbacks.
     public var satisfactionRate: Double?
-    /// Weighted sum of the rates there are, the weights of missing rates spread over the others (so a unit without
-    /// callbacks yet is judged on its response alone rather than scored 0); nil when no rate exists.
+    /// Weighted sum of the rates; a rate with no denominator (no callback reached the requester) counts 0, so a
+    /// unit cannot lift its score by leaving orders unreplied (no reply, no callback); nil without dispatches.
     public var score: Double?
     /// 1 is best; equal scores share a rank (1, 2, 2, 4); units without a score come last, unranked.
     public var rank: Int?
@@ -90,10 +93,8 @@ public enum AssessmentScoring {
         let response = c.dispatched > 0 ? Double(c.respondedInTime) / Double(c.dispatched) : nil
         let resolution = c.calledBack > 0 ? Double(c.resolved) / Double(c.calledBack) : nil
         let satisfaction = c.calledBack > 0 ? c.satisfactionPoints / Double(c.calledBack) : nil
-        let parts = [(response, p.weightResponse), (resolution, p.weightResolution), (satisfaction, p.weightSatisfaction)]
-            .compactMap { rate, weight in rate.map { ($0, weight) } }
-        let weightSum = parts.map(\.1).reduce(0, +)
-        let score = parts.isEmpty || weightSum == 0 ? nil : parts.map { $0.0 * $0.1 }.reduce(0, +) / weightSum
+        let score: Double? = c.dispatched == 0 ? nil
+            : p.weightResponse * (response ?? 0) + p.weightResolution * (resolution ?? 0) + p.weightSatisfaction * (satisfaction ?? 0)
         return AssessmentResult(
             counts: c, responseRate: response.map(round4), resolutionRate: resolution.map(round4),
             satisfactionRate: satisfaction.map(round4), score: score.map(round4), rank: nil)

@@ -52,6 +52,9 @@ public struct Dispatch: Sendable, Equatable {
     public var extensionUntil: Date?
     public var extensionReason: String?
     public var closedAt: Date?
+    /// For assessment: signed for and first contact made within their limits, judged once at the first contact
+    /// (nil before it); a reopen does not change it.
+    public var respondedInTime: Bool?
 
     public init(
         id: UUID, unitID: String, role: DispatchRole, whistle: Bool, status: DispatchStatus, dispatchedAt: Date,
@@ -308,6 +311,9 @@ extension Ticket {
             event.kind = "accepted"
         case (.contact, _):
             d.contactedAt = now
+            if d.respondedInTime == nil {
+                d.respondedInTime = (d.acceptedAt.map { $0 <= d.deadlines.signBy } ?? false) && now <= d.deadlines.respondBy
+            }
             event.kind = "contacted"
         case (.reply, .reply(let outcome, let text)):
             d.repliedAt = now

@@ -42,14 +42,20 @@ public struct AssessmentStore: Sendable {
     /// Sets a period's parameters (city admin, before publication).
     public func setParameters(_ p: ScoringParameters, for period: AssessmentPeriod, as identity: Identity, logger: Logger) async throws {
         try await database.withIdentity(identity, logger: logger) { c in
+            // The same lock as publication: parameters never change under a publication in progress.
+            _ = try await c.query(
+                "SELECT pg_advisory_xact_lock(hashtext('hotline.assessment'), hashtext(\(period.description)))",
+                logger: logger).collect()
             let (_, published) = try await Self.parameters(period, on: c, logger: logger)
             guard published == nil else { throw AssessmentStoreError.published }
-            try await c.query(
+            let updated = try await c.query(
                 """
                 UPDATE hotline.assessment_periods SET weight_response = \(p.weightResponse), weight_resolution = \(p.weightResolution),
                     weight_satisfaction = \(p.weightSatisfaction), basically_satisfied_value = \(p.basicallySatisfiedValue)
-                WHERE period = \(period.description)
-                """, logger: logger)
+                WHERE period = \(period.description) AND published_at IS NULL
+                RETURNING period
+                """, logger: logger).collect()
+            guard updated.count == 1 else { throw AssessmentStoreError.published }
         }
     }
 
@@ -167,7 +173,7 @@ public struct AssessmentStore: Sendable {
             for try await (ticket, number, dispatch, role, inTime, calledBack, resolved, satisfaction) in try await c.query(
                 """
                 SELECT t.id, t.number, d.id, d.role,
-                       coalesce(d.accepted_at <= d.sign_by AND d.contacted_at <= d.respond_by, false),
+                       coalesce(d.responded_in_time, false),
                        d.callback_at IS NOT NULL, d.callback_resolved, d.callback_satisfaction
                 FROM hotline.dispatches d
                 JOIN hotline.tickets t ON t.district_code = d.district_code AND t.id = d.ticket_id

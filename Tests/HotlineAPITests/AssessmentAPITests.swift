@@ -277,6 +277,34 @@ import Testing
         }
     }
 
+    /// A reopen does not launder a late response, and a unit added after a callback is not credited with it.
+    @Test func reopensAndLateAssistsDoNotRewriteTheRecord() async throws {
+        try await withSeededApp(configure: { $0.tokenLifetime = .seconds(20 * 86_400) }) { app in
+            let desk = try await Desk(app, accounts: ["operator", "chaoyang-street", "housing", "analyst"])
+            let t = try await desk.intake()
+            let tid = TicketAPITests.id(t)
+            let d = TicketAPITests.dispatches(t).first?["id"] as? String ?? ""
+            app.clock.advance(by: 3 * 3600)  // signs late
+            _ = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/accept")
+            _ = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/contact")
+            _ = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/reply", #"{"outcome":"resolved","text":"x"}"#)
+            _ = try await desk.post("operator", "/api/v1/tickets/\(tid)/callback", #"{"reached":true,"resolved":false,"satisfaction":"unsatisfied"}"#)
+            _ = try await desk.post("operator", "/api/v1/tickets/\(tid)/reopen", #"{"reason":"again"}"#)
+            // After the reopen: an assisting department joins; the street contacts again at once.
+            let (status, body) = try await desk.post("operator", "/api/v1/tickets/\(tid)/dispatches", #"{"units":[{"unitId":"dept.housing","role":"assist"}]}"#)
+            #expect(status == 200, "\(body)")
+            _ = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/contact")
+            let streets = try await rows(desk, level: "street")
+            // Still late (judged at the first contact); still the one callback, unresolved.
+            expectRow(streets["110105001"], [1, 0, 1, 0], 0, [0, 0, 0], 0, 1, "A")
+            let departments = try await rows(desk, level: "department")
+            // The department came after the callback: dispatched, not called back; no rates but response → score 0.
+            let h = departments["dept.housing"] ?? [:]
+            #expect(h["dispatched"] as? Int == 1 && h["calledBack"] as? Int == 0)
+            #expect(h["resolutionRate"] == nil && h["score"] as? Double == 0)
+        }
+    }
+
     @Test func exemptionIsReservedAndRecorded() async throws {
         try await withSeededApp { app in
             let desk = try await Desk(app, accounts: ["operator", "supervisor", "admin"])

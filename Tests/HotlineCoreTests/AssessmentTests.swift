@@ -15,21 +15,21 @@ import Testing
         #expect(r.score == 0.75)
     }
 
-    @Test func missingRatesSpreadTheirWeightOverTheOthers() {
-        // No callback yet: judged on the response rate alone (not scored 0 for lack of callbacks).
+    @Test func missingRatesCountZeroSoLeavingOrdersUnrepliedDoesNotPay() {
+        // No callback reached anyone (nothing replied): the rates are unknown, and count 0 in the score: .2 · .75.
         let r = AssessmentScoring.result(counts("u", 4, 3, 0, 0, 0), ScoringParameters())
         #expect(r.resolutionRate == nil && r.satisfactionRate == nil)
-        #expect(r.score == 0.75)
+        #expect(r.score == 0.15)
         let none = AssessmentScoring.result(counts("u", 0, 0, 0, 0, 0), ScoringParameters())
         #expect(none.score == nil)
     }
 
     @Test func tiesShareARankAndUnscoredUnitsComeLast() {
         let ranked = AssessmentScoring.rank([
-            counts("c", 2, 1, 0, 0, 0),     // .5
-            counts("a", 2, 2, 0, 0, 0),     // 1
+            counts("c", 2, 1, 0, 0, 0),     // .2 · .5 = .1
+            counts("a", 2, 2, 0, 0, 0),     // .2
             counts("z", 0, 0, 0, 0, 0),     // no score
-            counts("b", 4, 4, 0, 0, 0),     // 1
+            counts("b", 4, 4, 0, 0, 0),     // .2
             counts("d", 4, 0, 0, 0, 0),     // 0
         ], ScoringParameters())
         #expect(ranked.map(\.counts.unitID) == ["a", "b", "c", "d", "z"])
@@ -41,6 +41,7 @@ import Testing
         #expect(ScoringParameters(weightResponse: 0.5, weightResolution: 0.4, weightSatisfaction: 0.4).problem != nil)
         #expect(ScoringParameters(weightResponse: -0.2, weightResolution: 0.6, weightSatisfaction: 0.6).problem != nil)
         #expect(ScoringParameters(basicallySatisfiedValue: 1.5).problem != nil)
+        #expect(ScoringParameters(weightResponse: 0.3334, weightResolution: 0.3333, weightSatisfaction: 0.3333).problem != nil)
     }
 }
 

@@ -368,12 +368,19 @@ public struct DemoHistory: Sendable {
     ) -> String {
         let progress = DeadlinePolicy.Progress(status: DispatchStatus(rawValue: status)!, acceptedAt: accepted, contactedAt: contacted, repliedAt: replied)
         let next = closed == nil ? DeadlinePolicy.nextDeadline(deadlines, progress: progress) : nil
-        return [
+        var inTime = "\\N"
+        if let contacted {
+            let signed = accepted.map { $0 <= deadlines.signBy } ?? false
+            inTime = String(signed && contacted <= deadlines.respondBy)
+        }
+        let fields: [String] = [
             district.rawValue, id.uuidString.lowercased(), ticket.uuidString.lowercased(), unit, role, String(whistle), status,
             epoch(at), epoch(deadlines.signBy), epoch(deadlines.respondBy), epoch(deadlines.handleBy),
             next.map(epoch) ?? "\\N", accepted.map(epoch) ?? "\\N", contacted.map(epoch) ?? "\\N", replied.map(epoch) ?? "\\N",
             outcome ?? "\\N", reply.map(escape) ?? "\\N", closed.map(epoch) ?? "\\N", "{}", returnReason.map(escape) ?? "\\N",
-        ].joined(separator: "\t")
+            inTime,
+        ]
+        return fields.joined(separator: "\t")
     }
 
     // MARK: COPY text format
@@ -407,7 +414,7 @@ public struct DemoHistory: Sendable {
     static func write(_ rows: Rows, on connection: PostgresConnection, logger: Logger) async throws {
         let staging = [
             "CREATE TEMP TABLE demo_t (district text, id uuid, status text, type text, category text, tier text, title text, description text, name_enc bytea, phone_enc bytea, phone_hash text, name_masked text, phone_masked text, street text, address text, urgent boolean, channel text, unit_ids text[], lead text, next_deadline bigint, created bigint, updated bigint, closed bigint) ON COMMIT DROP",
-            "CREATE TEMP TABLE demo_d (district text, id uuid, ticket uuid, unit text, role text, whistle boolean, status text, dispatched bigint, sign bigint, respond bigint, handle bigint, next_deadline bigint, accepted bigint, contacted bigint, replied bigint, outcome text, reply text, closed bigint, unit_ids text[], return_reason text) ON COMMIT DROP",
+            "CREATE TEMP TABLE demo_d (district text, id uuid, ticket uuid, unit text, role text, whistle boolean, status text, dispatched bigint, sign bigint, respond bigint, handle bigint, next_deadline bigint, accepted bigint, contacted bigint, replied bigint, outcome text, reply text, closed bigint, unit_ids text[], return_reason text, in_time boolean) ON COMMIT DROP",
             "CREATE TEMP TABLE demo_c (district text, ticket uuid, at bigint, reached boolean, resolved boolean, satisfaction text, by_id text, unit_ids text[]) ON COMMIT DROP",
             "CREATE TEMP TABLE demo_e (district text, ticket uuid, dispatch uuid, at bigint, kind text, actor_kind text, actor_id text, actor_name text, actor_role text, actor_unit text, unit text, note text, unit_ids text[]) ON COMMIT DROP",
         ]
@@ -443,11 +450,11 @@ public struct DemoHistory: Sendable {
             """
             INSERT INTO hotline.dispatches (district_code, id, ticket_id, unit_id, role, whistle, status, dispatched_at,
                 dispatched_by, sign_by, respond_by, handle_by, next_deadline, accepted_at, contacted_at, replied_at,
-                reply_outcome, reply_text, return_reason, closed_at, unit_ids)
+                reply_outcome, reply_text, return_reason, closed_at, unit_ids, responded_in_time)
             SELECT district, id, ticket, unit, role, whistle, status, to_timestamp(dispatched), 'demo-operator',
                    to_timestamp(sign), to_timestamp(respond), to_timestamp(handle), to_timestamp(next_deadline),
                    to_timestamp(accepted), to_timestamp(contacted), to_timestamp(replied), outcome, reply, return_reason,
-                   to_timestamp(closed), unit_ids
+                   to_timestamp(closed), unit_ids, in_time
             FROM demo_d
             """,
             """

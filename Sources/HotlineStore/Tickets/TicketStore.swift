@@ -443,7 +443,7 @@ public struct TicketStore: Sendable {
             """
             SELECT id, unit_id, role, whistle, status, dispatched_at, dispatched_by, sign_by, respond_by, handle_by,
                    accepted_at, contacted_at, replied_at, reply_outcome, reply_text, return_reason, extension_state,
-                   extension_until, extension_reason, closed_at
+                   extension_until, extension_reason, closed_at, responded_in_time
             FROM hotline.dispatches
             WHERE district_code = \(ticket.location.districtCode.rawValue) AND ticket_id = \(ticket.id)
             ORDER BY dispatched_at, id
@@ -454,7 +454,7 @@ public struct TicketStore: Sendable {
             guard let role = DispatchRole(rawValue: try r["role"].decode(String.self)),
                   let status = DispatchStatus(rawValue: try r["status"].decode(String.self))
             else { throw PostgresError.protocol("unexpected dispatch row") }
-            result.append(Dispatch(
+            var dispatch = Dispatch(
                 id: try r["id"].decode(UUID.self), unitID: try r["unit_id"].decode(String.self), role: role,
                 whistle: try r["whistle"].decode(Bool.self), status: status,
                 dispatchedAt: try r["dispatched_at"].decode(Date.self),
@@ -469,7 +469,9 @@ public struct TicketStore: Sendable {
                 extensionState: try r["extension_state"].decode(String?.self).flatMap(ExtensionState.init(rawValue:)),
                 extensionUntil: try r["extension_until"].decode(Date?.self),
                 extensionReason: try r["extension_reason"].decode(String?.self),
-                closedAt: try r["closed_at"].decode(Date?.self)))
+                closedAt: try r["closed_at"].decode(Date?.self))
+            dispatch.respondedInTime = try r["responded_in_time"].decode(Bool?.self)
+            result.append(dispatch)
         }
         return result
     }
@@ -498,7 +500,7 @@ public struct TicketStore: Sendable {
                     replied_at = \(d.repliedAt), reply_outcome = \(d.replyOutcome?.rawValue), reply_text = \(d.replyText),
                     return_reason = \(d.returnReason), extension_state = \(d.extensionState?.rawValue),
                     extension_until = \(d.extensionUntil), extension_reason = \(d.extensionReason),
-                    closed_at = \(d.closedAt)
+                    closed_at = \(d.closedAt), responded_in_time = \(d.respondedInTime)
                 WHERE district_code = \(district) AND id = \(d.id)
                 """, logger: logger)
         }
