@@ -73,10 +73,28 @@ public struct AssessmentStore: Sendable {
         }
     }
 
+    /// The ranking of a level over any date range (never published; the project's default parameters).
+    public func ranking(
+        from: Date, to: Date, level: AssessmentLevel, as identity: Identity, logger: Logger
+    ) async throws -> [AssessmentResult] {
+        let parameters = ScoringParameters()
+        return try await database.withIdentity(identity, logger: logger) { c in
+            AssessmentScoring.rank(
+                try await Self.counts(from: from, to: to, level: level, basic: parameters.basicallySatisfiedValue, on: c, logger: logger),
+                parameters)
+        }
+    }
+
     static func counts(
         _ period: AssessmentPeriod, level: AssessmentLevel, basic: Double, on c: PostgresConnection, logger: Logger
     ) async throws -> [AssessmentCounts] {
         let (from, to) = period.interval
+        return try await counts(from: from, to: to, level: level, basic: basic, on: c, logger: logger)
+    }
+
+    static func counts(
+        from: Date, to: Date, level: AssessmentLevel, basic: Double, on c: PostgresConnection, logger: Logger
+    ) async throws -> [AssessmentCounts] {
         var result: [AssessmentCounts] = []
         for try await (unit, district, dispatched, inTime, calledBack, resolved, points) in try await c.query(
             """

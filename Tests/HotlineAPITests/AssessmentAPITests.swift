@@ -166,6 +166,12 @@ import Testing
             expectRow(districts["110105"], [9, 6, 7, 6], 5.0, [0.6667, 0.8571, 0.7143], 0.7619, 1, "110105")
             expectRow(districts["110108"], [2, 2, 2, 1], 1.5, [1.0, 0.5, 0.75], 0.7, 2, "110108")
             #expect(try await rows(desk, level: "enterprise").isEmpty)
+            // Any date range: the same figures when the range holds the whole fixture.
+            let (rangeStatus, range) = try await desk.get("analyst", "/api/v1/assessments?level=street&from=2026-11-01T00:00:00%2B08:00&to=2026-12-01T00:00:00%2B08:00")
+            #expect(rangeStatus == 200)
+            let rangeRows = Dictionary(uniqueKeysWithValues: (range["rows"] as? [JSON] ?? []).map { ($0["unitId"] as? String ?? "", $0) })
+            expectRow(rangeRows["110105001"], [7, 5, 6, 5], 4.0, [0.7143, 0.8333, 0.6667], 0.7429, 2, "A in range")
+            #expect(try await desk.get("analyst", "/api/v1/assessments?level=street&from=2026-11-01T00:00:00Z").0 == 400)
 
             // The parameters are shown with the results.
             let (_, body) = try await desk.get("chaoyang", "/api/v1/assessments?period=2026-11&level=street")

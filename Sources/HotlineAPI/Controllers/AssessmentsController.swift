@@ -11,6 +11,7 @@ import Logging
 /// | method | path                                          | who                       |
 /// |--------|-----------------------------------------------|---------------------------|
 /// | GET    | /api/v1/assessments?period=&level=&districtCode=&format=csv | everyone    |
+/// |        | (or `from=&to=` for any date range: computed with the default parameters, never published) |  |
 /// | GET    | /api/v1/assessments/{period}/parameters       | everyone                  |
 /// | PATCH  | /api/v1/assessments/{period}/parameters       | city_admin, until published |
 /// | POST   | /api/v1/assessments/{period}/publish          | city_admin, once          |
@@ -86,6 +87,18 @@ struct AssessmentsController {
         var rows: [Row]
     }
 
+    /// A date range from `from` and `to` (ISO 8601 instants, at most a year), or nil when neither is given.
+    static func range(from: String?, to: String?) throws -> (from: Date, to: Date)? {
+        guard from != nil || to != nil else { return nil }
+        guard let f = from.flatMap({ try? Date($0, strategy: .iso8601) }) else {
+            throw Problem.invalidParameter("from", "an ISO 8601 instant such as 2026-11-01T00:00:00+08:00")
+        }
+        guard let t = to.flatMap({ try? Date($0, strategy: .iso8601) }), t > f, t.timeIntervalSince(f) <= 366 * 86_400 else {
+            throw Problem.invalidParameter("to", "an ISO 8601 instant after from, at most a year later")
+        }
+        return (f, t)
+    }
+
     static func period(_ raw: String?) throws -> AssessmentPeriod {
         guard let raw, let p = AssessmentPeriod(raw) else { throw Problem.invalidParameter("period", "a month such as 2026-11") }
         return p
@@ -100,7 +113,9 @@ struct AssessmentsController {
 
     @Sendable func ranking(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let q = request.uri.queryParameters
-        let period = try Self.period(q["period"].map { String($0) })
+        // Either a month (`period`, the official, publishable figures) or any range (`from`, `to`: ISO 8601).
+        let range = try Self.range(from: q["from"].map { String($0) }, to: q["to"].map { String($0) })
+        let period = range == nil ? try Self.period(q["period"].map { String($0) }) : nil
         guard let level = q["level"].map({ String($0) }).flatMap(AssessmentLevel.init(rawValue:)) else {
             throw Problem.invalidParameter("level", "district, street, department or enterprise")
         }
@@ -111,7 +126,21 @@ struct AssessmentsController {
         }
         let format = q["format"].map { String($0) } ?? "json"
         guard format == "json" || format == "csv" else { throw Problem.invalidParameter("format", "json or csv") }
-        let (parameters, published, results) = try await store.ranking(period, level: level, as: context.identity, logger: context.logger)
+        let parameters: ScoringParameters
+        let published: Date?
+        let results: [AssessmentResult]
+        let label: String
+        if let period {
+            (parameters, published, results) = try await store.ranking(period, level: level, as: context.identity, logger: context.logger)
+            label = period.description
+        } else if let range {
+            parameters = ScoringParameters()
+            published = nil
+            results = try await store.ranking(from: range.from, to: range.to, level: level, as: context.identity, logger: context.logger)
+            label = "\(range.from.iso8601)/\(range.to.iso8601)"
+        } else {
+            throw Problem.invalidParameter("period", "a month such as 2026-11, or from and to")
+        }
         let names = try await names(logger: context.logger)
         // The rank is the city-wide one; a district filter only narrows the rows shown.
         let rows = results.filter { district == nil || $0.counts.districtCode == district?.rawValue }.map { Row($0, names: names) }
@@ -125,11 +154,11 @@ struct AssessmentsController {
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/csv; charset=utf-8",
-                          .contentDisposition: "attachment; filename=\"assessment-\(period)-\(level.rawValue).csv\""],
+                          .contentDisposition: "attachment; filename=\"assessment-\(period?.description ?? "range")-\(level.rawValue).csv\""],
                 body: .init(byteBuffer: ByteBuffer(string: csv)))
         }
         return try Ranking(
-            period: period.description, level: level.rawValue, published: published != nil, publishedAt: published?.iso8601,
+            period: label, level: level.rawValue, published: published != nil, publishedAt: published?.iso8601,
             parameters: ParametersBody(parameters), rows: rows
         ).response(from: request, context: context)
     }
