@@ -5,6 +5,22 @@
 ALTER TABLE hotline.tickets ADD COLUMN exempted_at timestamptz;
 ALTER TABLE hotline.tickets ADD COLUMN exemption_reason text CHECK (length(exemption_reason) <= 2000);
 GRANT UPDATE (exempted_at, exemption_reason) ON hotline.tickets TO hotline_app;
+-- Exemption is the centre supervisor's or the city admin's (the API checks it; so does the database).
+CREATE FUNCTION hotline.tickets_exemption_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF session_user = 'hotline_app'
+       AND nullif(current_setting('hotline.role', true), '') NOT IN ('centre_supervisor', 'city_admin') THEN
+        RAISE EXCEPTION 'only a centre supervisor or a city admin exempts a ticket' USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER tickets_exemption_guard BEFORE UPDATE OF exempted_at, exemption_reason ON hotline.tickets
+    FOR EACH ROW WHEN (NEW.exempted_at IS DISTINCT FROM OLD.exempted_at OR NEW.exemption_reason IS DISTINCT FROM OLD.exemption_reason)
+    EXECUTE FUNCTION hotline.tickets_exemption_guard();
 CREATE OR REPLACE VIEW hotline.ticket_view WITH (security_invoker = true) AS
 SELECT district_code, id, number, status, type, category_code, tier, title, description,
        CASE WHEN nullif(current_setting('hotline.role', true), '') IN ('centre_operator', 'centre_supervisor')
@@ -203,6 +219,22 @@ $$;
 CREATE TRIGGER assessment_snapshots_immutable
     BEFORE UPDATE OR DELETE ON hotline.assessment_snapshots
     FOR EACH ROW EXECUTE FUNCTION hotline.assessment_snapshots_immutable();
+
+-- Rows go into a snapshot only while its period is unpublished (publication stores them, then marks the period).
+CREATE FUNCTION hotline.assessment_snapshots_open_period()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = hotline, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM hotline.assessment_periods p WHERE p.period = NEW.period AND p.published_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'period % is published', NEW.period USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER assessment_snapshots_open_period
+    BEFORE INSERT ON hotline.assessment_snapshots
+    FOR EACH ROW EXECUTE FUNCTION hotline.assessment_snapshots_open_period();
 
 -- Indexes the computation uses: dispatches by time, callbacks by ticket (exists), reached callbacks.
 CREATE INDEX dispatches_dispatched_at_idx ON hotline.dispatches (dispatched_at);

@@ -226,6 +226,39 @@ import Testing
         }
     }
 
+    @Test func onlyTheSupervisorOrCityAdminExemptsAndPublishedSnapshotsStayClosed() async throws {
+        try await withTestDatabase { config in
+            let ids = try await Fixtures.seedAccounts(config)
+            let ticket = try await seedTicket(config, ids: ids)
+            try await withAppClient(config) { client in
+                for who in ["operator", "chaoyang", "chaoyang-street"] {
+                    await expectSQLState("42501") {
+                        _ = try await inTransaction(client, Fixtures.identity(who, ids: ids)) { c in
+                            try await c.query("UPDATE hotline.tickets SET exempted_at = now(), exemption_reason = 'x' WHERE id = \(ticket.id)", logger: logger)
+                        }
+                    }
+                }
+                let n = try await inTransaction(client, Fixtures.identity("supervisor", ids: ids)) { c in
+                    try await c.query("UPDATE hotline.tickets SET exempted_at = now(), exemption_reason = 'x' WHERE id = \(ticket.id) RETURNING id", logger: logger).collect().count
+                }
+                #expect(n == 1)
+                // A published period takes no more snapshot rows, not even from a city admin.
+                await expectSQLState("42501") {
+                    _ = try await inTransaction(client, Fixtures.identity("admin", ids: ids)) { c in
+                        try await c.query("INSERT INTO hotline.assessment_periods (period, published_at) VALUES ('2026-01', NULL)", logger: logger)
+                        try await c.query("UPDATE hotline.assessment_periods SET published_at = now() WHERE period = '2026-01'", logger: logger)
+                        try await c.query(
+                            """
+                            INSERT INTO hotline.assessment_snapshots (period, level, unit_id, dispatched, responded_in_time,
+                                called_back, resolved, satisfaction_points)
+                            VALUES ('2026-01', 'street', '110105001', 1, 1, 1, 1, 1)
+                            """, logger: logger)
+                    }
+                }
+            }
+        }
+    }
+
     @Test func aUnitAddedLaterSeesTheWholeHistory() async throws {
         try await withTestDatabase { config in
             let ids = try await Fixtures.seedAccounts(config)
