@@ -184,8 +184,10 @@ public struct AssessmentStore: Sendable {
 
     /// The dispatches behind one unit's counts, read under the caller's own policies (nil when they see none of the
     /// unit's rows, e.g. another district's unit).
+    /// For a district (`unitID` a district code): its tickets, judged by their lead dispatch.
     public func explain(_ period: AssessmentPeriod, unitID: String, as identity: Identity, logger: Logger) async throws -> [CountedDispatch] {
         let (from, to) = period.interval
+        let district = DistrictCode(unitID)?.rawValue
         return try await database.withIdentity(identity, logger: logger) { c in
             var rows: [CountedDispatch] = []
             for try await (ticket, number, dispatch, role, inTime, calledBack, resolved, satisfaction) in try await c.query(
@@ -195,7 +197,9 @@ public struct AssessmentStore: Sendable {
                        d.callback_at IS NOT NULL, d.callback_resolved, d.callback_satisfaction
                 FROM hotline.dispatches d
                 JOIN hotline.tickets t ON t.district_code = d.district_code AND t.id = d.ticket_id
-                WHERE d.unit_id = \(unitID) AND d.dispatched_at >= \(from) AND d.dispatched_at < \(to)
+                WHERE (CASE WHEN \(district)::text IS NULL THEN d.unit_id = \(unitID)
+                            ELSE d.district_code = \(district) AND d.role = 'lead' END)
+                  AND d.dispatched_at >= \(from) AND d.dispatched_at < \(to)
                   AND d.status NOT IN ('returned', 'withdrawn') AND NOT d.exempt
                 ORDER BY d.dispatched_at, d.id
                 """, logger: logger

@@ -189,6 +189,13 @@ import Testing
             #expect(try await desk.get("chaoyang", "/api/v1/assessments/2026-11/units/110108001").0 == 404)
             #expect(try await desk.get("chaoyang", "/api/v1/assessments/2026-11/units/dept.housing").0 == 404)
             #expect(try await desk.get("housing", "/api/v1/assessments/2026-11/units/dept.housing").0 == 200)
+            // A district row explains itself too: its tickets judged by their lead (A7 by B's dispatch).
+            let (districtStatus, district) = try await desk.get("chaoyang", "/api/v1/assessments/2026-11/units/110105")
+            #expect(districtStatus == 200)
+            #expect(Set((district["tickets"] as? [JSON] ?? []).compactMap { $0["ticketId"] as? String })
+                    == Set(["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A9", "B1"].compactMap { ids[$0] }))
+            #expect((district["row"] as? JSON)?["score"] as? Double == 0.7619)
+            #expect(try await desk.get("chaoyang", "/api/v1/assessments/2026-11/units/110108").0 == 404)
             // Chaoyang sees the whole ranking table all the same.
             #expect(try await rows(desk, level: "street", as: "chaoyang").count == 3)
         }

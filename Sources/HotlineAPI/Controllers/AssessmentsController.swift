@@ -226,20 +226,28 @@ struct AssessmentsController {
         let period = try Self.period(context.parameters.get("period"))
         guard let unitID = context.parameters.get("unitId") else { throw Problem.notFound() }
         let identity = context.identity
-        let units = try await reference.units(districtCode: nil, kind: nil, logger: context.logger)
-        guard let unit = units.first(where: { $0.id == unitID }) else { throw Problem.notFound("No such unit.") }
-        // Whose tickets the caller may open: a district admin its district's units, a handler its own unit.
-        let mayOpen: Bool = switch identity.role {
-        case .districtAdmin: unit.districtCode == identity.districtCode
-        case .streetHandler, .departmentHandler: unit.id == identity.unitID
-        default: true
-        }
-        guard mayOpen else { throw Problem.notFound("No such unit.") }
-        let level: AssessmentLevel = switch unit.kind {
-        case .street: .street
-        case .department: .department
-        case .enterprise: .enterprise
-        case .districtGovernment: .district
+        let level: AssessmentLevel
+        if let district = DistrictCode(unitID) {
+            // A district row: its tickets, judged by their lead; a district admin opens only their own.
+            let mayOpen = identity.role == .districtAdmin ? identity.districtCode == district
+                : ![.streetHandler, .departmentHandler].contains(identity.role)
+            guard mayOpen else { throw Problem.notFound("No such unit.") }
+            level = .district
+        } else {
+            let units = try await reference.units(districtCode: nil, kind: nil, logger: context.logger)
+            guard let unit = units.first(where: { $0.id == unitID }) else { throw Problem.notFound("No such unit.") }
+            // Whose tickets the caller may open: a district admin its district's units, a handler its own unit.
+            let mayOpen: Bool = switch identity.role {
+            case .districtAdmin: unit.districtCode == identity.districtCode
+            case .streetHandler, .departmentHandler: unit.id == identity.unitID
+            default: true
+            }
+            guard mayOpen, unit.kind != .districtGovernment else { throw Problem.notFound("No such unit.") }
+            level = switch unit.kind {
+            case .street: .street
+            case .department: .department
+            default: .enterprise
+            }
         }
         let (_, _, results) = try await store.ranking(period, level: level, as: identity, logger: context.logger)
         let names = try await names(logger: context.logger)
