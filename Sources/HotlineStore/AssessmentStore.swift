@@ -137,9 +137,23 @@ public struct AssessmentStore: Sendable {
                 logger: logger).collect()
             let (parameters, published) = try await Self.parameters(period, on: c, logger: logger)
             guard published == nil else { throw AssessmentStoreError.published }
+            // Every level from one scan of the month's dispatches.
+            let (from, to) = period.interval
+            var byLevel: [AssessmentLevel: [AssessmentCounts]] = [:]
+            for try await (level, unit, district, dispatched, inTime, calledBack, resolved, points) in try await c.query(
+                """
+                SELECT level, unit_id, district_code, dispatched, responded_in_time, called_back, resolved,
+                       satisfaction_points::float8
+                FROM hotline.assessment_rows_all(\(from), \(to), \(parameters.basicallySatisfiedValue)::numeric)
+                """, logger: logger
+            ).decode((String, String, String?, Int, Int, Int, Int, Double).self) {
+                guard let level = AssessmentLevel(rawValue: level) else { continue }
+                byLevel[level, default: []].append(AssessmentCounts(
+                    unitID: unit, districtCode: district, dispatched: dispatched, respondedInTime: inTime,
+                    calledBack: calledBack, resolved: resolved, satisfactionPoints: points))
+            }
             for level in AssessmentLevel.allCases {
-                let results = AssessmentScoring.rank(
-                    try await Self.counts(period, level: level, basic: parameters.basicallySatisfiedValue, on: c, logger: logger), parameters)
+                let results = AssessmentScoring.rank(byLevel[level] ?? [], parameters)
                 for r in results {
                     try await c.query(
                         """

@@ -218,7 +218,22 @@ import Testing
             // B: .4·.5 + .3·1 + .3·1 = .8
             #expect(streets["110105002"]?["score"] as? Double == 0.8)
             #expect(try await desk.post("chaoyang", "/api/v1/assessments/2026-11/publish").0 == 403)
+            var live: [String: [String: JSON]] = [:]
+            for level in ["district", "street", "department", "enterprise"] { live[level] = try await rows(desk, level: level) }
             #expect(try await desk.post("admin", "/api/v1/assessments/2026-11/publish").0 == 204)
+            // Publication (all levels from one scan) stores exactly what each level computed on its own.
+            for level in ["district", "street", "department", "enterprise"] {
+                let stored = try await rows(desk, level: level)
+                #expect(Set(stored.keys) == Set(live[level]!.keys), "\(level)")
+                for (unit, row) in stored {
+                    for field in ["dispatched", "respondedInTime", "calledBack", "resolved", "rank"] {
+                        #expect(row[field] as? Int == live[level]![unit]?[field] as? Int, "\(level) \(unit) \(field)")
+                    }
+                    for field in ["satisfactionPoints", "responseRate", "resolutionRate", "satisfactionRate", "score"] {
+                        #expect(row[field] as? Double == live[level]![unit]?[field] as? Double, "\(level) \(unit) \(field)")
+                    }
+                }
+            }
             let frozen = try await rows(desk, level: "street")
             // Changes after publication do not reach the published results…
             _ = try await desk.post("supervisor", "/api/v1/tickets/\(ids["A1"]!)/exemption", #"{"reason":"late finding"}"#)
