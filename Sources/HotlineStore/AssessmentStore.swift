@@ -184,6 +184,42 @@ public struct AssessmentStore: Sendable {
         }
     }
 
+    /// A street on this month's list of weak streets, and whether it has been there long enough to be a
+    /// key-governance street (重点治理街道).
+    public struct KeyStreetListing: Sendable, Equatable {
+        public var unitID: String
+        public var districtCode: String?
+        /// The consecutive months up to this one the street was listed, oldest first.
+        public var listedMonths: [AssessmentPeriod]
+        public var key: Bool
+    }
+
+    /// The streets listed in `period` under the key-street rule, each with its run of listed months.
+    public func keyStreets(
+        _ period: AssessmentPeriod, as identity: Identity, logger: Logger
+    ) async throws -> (KeyStreetRule, [KeyStreetListing]) {
+        let rule = try await keyStreetRule(logger: logger)
+        var listed: [AssessmentPeriod: Set<String>] = [:]
+        var districtOf: [String: String] = [:]
+        for back in 0..<rule.monthsRunning {
+            let month = period.minus(back)
+            let (_, _, results) = try await ranking(month, level: .street, as: identity, logger: logger)
+            listed[month] = rule.listed(results)
+            for r in results { districtOf[r.counts.unitID] = r.counts.districtCode }
+        }
+        let streets = (listed[period] ?? []).sorted().map { unit -> KeyStreetListing in
+            var months: [AssessmentPeriod] = []
+            for back in 0..<rule.monthsRunning {
+                let month = period.minus(back)
+                guard listed[month]?.contains(unit) == true else { break }
+                months.insert(month, at: 0)
+            }
+            return KeyStreetListing(unitID: unit, districtCode: districtOf[unit], listedMonths: months,
+                                    key: months.count >= rule.monthsRunning)
+        }
+        return (rule, streets)
+    }
+
     /// One dispatch behind a unit's counts.
     public struct CountedDispatch: Sendable {
         public var ticketID: UUID

@@ -80,3 +80,22 @@ extension PostgresConnection {
             """, logger: logger).collect()
     }
 }
+
+extension PostgresConnection {
+    /// The first column of the first row, decoded; nil without a row.
+    public func first<T: PostgresDecodable & Sendable>(_ type: T.Type, _ query: PostgresQuery, logger: Logger) async throws -> T? {
+        for try await value in try await self.query(query, logger: logger).decode(T.self) { return value }
+        return nil
+    }
+}
+
+extension Database {
+    /// Runs the pool while `body` runs, then stops it: for one-shot commands (the server runs the pool as a service).
+    public func whileRunning<T: Sendable>(_ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await self.client.run(); return nil }
+            defer { group.cancelAll() }
+            return try await body(self)
+        }
+    }
+}
