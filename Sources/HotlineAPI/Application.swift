@@ -6,6 +6,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
+import ServiceLifecycle
 
 /// Everything the server needs to start, read once by the `hotline` command and passed down.
 public struct AppConfiguration: Sendable {
@@ -34,6 +35,9 @@ public struct AppConfiguration: Sendable {
     public var personalDataKey: String = ""
     /// Time limits (sign-for, response) and the calendar they are counted in.
     public var deadlinePolicy = DeadlinePolicy()
+    /// How often the proactive scheduler runs inside the server (`proactive.interval`); nil: not in this server
+    /// (run `hotline proactive-tick` from cron instead).
+    public var proactiveInterval: Duration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, certificatePath: String, privateKeyPath: String,
@@ -84,11 +88,16 @@ public func buildApplication(
         certificatePath: configuration.certificatePath, privateKeyPath: configuration.privateKeyPath)
     let router = try buildRouter(database: database, migrator: migrator, configuration: configuration)
 
+    var services: [any Service] = [database.client]
+    if let interval = configuration.proactiveInterval {
+        services.append(ProactiveScheduler(
+            store: ProactiveTaskStore(database: database), clock: configuration.clock, interval: interval, logger: logger))
+    }
     var app = Application(
         router: router,
         server: try .tls(.http1(), tlsConfiguration: tls),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hotline"),
-        services: [database.client],
+        services: services,
         logger: logger
     )
     if configuration.migrateOnStart {
@@ -146,8 +155,14 @@ public func buildRouter(
         clock: configuration.clock)
     tickets.addRoutes(to: api)
     DispatchesController(tickets: tickets).addRoutes(to: api)
-    AssessmentsController(
-        store: AssessmentStore(database: database), reference: ReferenceStore(database: database), clock: configuration.clock
+    let reference = ReferenceStore(database: database)
+    let assessments = AssessmentStore(database: database)
+    AssessmentsController(store: assessments, reference: reference, clock: configuration.clock).addRoutes(to: api)
+    let themes = ThemeStore(database: database)
+    ThemesController(store: themes, reference: reference, clock: configuration.clock).addRoutes(to: api)
+    ProactiveTasksController(
+        store: ProactiveTaskStore(database: database), themes: themes, assessments: assessments, reference: reference,
+        clock: configuration.clock
     ).addRoutes(to: api)
     return router
 }

@@ -22,6 +22,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Failed logins per username before 429. [HOTLINE_LOGIN_MAX_FAILURES, default 5]") var loginMaxFailures: Int?
     @Option(help: "Seconds failed logins count for. [HOTLINE_LOGIN_WINDOW_SECONDS, default 900]") var loginWindowSeconds: Int?
     @Option(help: "bcrypt cost for new passwords. [HOTLINE_BCRYPT_COST, default 12]") var bcryptCost: Int?
+    @Option(help: "Seconds between runs of the proactive scheduler in this server; 0: none (use `hotline proactive-tick`). [HOTLINE_PROACTIVE_INTERVAL_SECONDS, default 300]")
+    var proactiveIntervalSeconds: Int?
 
     func run() async throws {
         let logger = try common.makeLogger(label: "hotline")
@@ -41,6 +43,8 @@ struct Serve: AsyncParsableCommand {
             maxFailures: try intSetting(loginMaxFailures, "LOGIN_MAX_FAILURES", 5, in: 1...100),
             window: .seconds(try intSetting(loginWindowSeconds, "LOGIN_WINDOW_SECONDS", 900, in: 1...86_400)))
         configuration.bcryptCost = try bcryptCostValue(bcryptCost)
+        let interval = try intSetting(proactiveIntervalSeconds, "PROACTIVE_INTERVAL_SECONDS", 300, in: 0...86_400)
+        configuration.proactiveInterval = interval == 0 ? nil : .seconds(interval)
         guard let piiKey = env("PII_KEY") else {
             throw CommandFailure("HOTLINE_PII_KEY is not set: 32 random bytes, base64 (openssl rand -base64 32); scripts/dev-db env has one for local use")
         }
@@ -68,6 +72,29 @@ struct Migrate: AsyncParsableCommand {
             print("database is current (\(migrator.migrations.count) migrations)")
         } else {
             for m in applied { print("applied \(String(format: "%04d", m.version))_\(m.name)") }
+        }
+    }
+}
+
+/// `hotline proactive-tick`: one run of the proactive scheduler (next occurrences, overdue marks), for cron.
+struct ProactiveTick: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proactive-tick",
+        abstract: "Write the next occurrences of recurring proactive tasks and mark overdue ones (safe to repeat).")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        let logger = try common.makeLogger(label: "hotline.proactive")
+        let database = Database(configuration: try db.configuration(), logger: logger)
+        let result = try await database.whileRunning { database in
+            try await ProactiveTaskStore(database: database).tick(now: Date(), logger: logger)
+        }
+        if result.ran {
+            print("occurrences created: \(result.occurrencesCreated), marked overdue: \(result.markedOverdue)")
+        } else {
+            print("another scheduler run holds the lock: nothing done")
         }
     }
 }

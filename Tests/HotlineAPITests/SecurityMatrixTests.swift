@@ -97,6 +97,7 @@ import Testing
                     let uri = row.path.replacingOccurrences(of: "{id}", with: id)
                         .replacingOccurrences(of: "{period}", with: "2026-11")
                         .replacingOccurrences(of: "{unitId}", with: Self.ownUnit[role] ?? "110105001")
+                        .replacingOccurrences(of: "{n}", with: "1")
                     let method = HTTPRequest.Method(row.method)!
                     let body: ByteBuffer? = method == .get ? nil : ByteBuffer(string: "{}")
                     let headers = bearer(tokens[role]!).merging([.contentType: "application/json"])

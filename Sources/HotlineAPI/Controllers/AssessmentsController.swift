@@ -282,26 +282,11 @@ struct AssessmentsController {
 
     @Sendable func keyStreets(_ request: Request, context: AuthenticatedContext) async throws -> KeyStreets {
         let period = try Self.period(context.parameters.get("period"))
-        let rule = try await store.keyStreetRule(logger: context.logger)
-        // Listed streets of this month and each month before, back as far as the rule looks.
-        var listed: [AssessmentPeriod: Set<String>] = [:]
-        var districtOf: [String: String] = [:]
-        for back in 0..<rule.monthsRunning {
-            let month = period.minus(back)
-            let (_, _, results) = try await store.ranking(month, level: .street, as: context.identity, logger: context.logger)
-            listed[month] = rule.listed(results)
-            for r in results { districtOf[r.counts.unitID] = r.counts.districtCode }
-        }
+        let (rule, listings) = try await store.keyStreets(period, as: context.identity, logger: context.logger)
         let names = try await names(logger: context.logger)
-        let streets = (listed[period] ?? []).sorted().map { unit -> KeyStreets.Street in
-            var months: [String] = []
-            for back in 0..<rule.monthsRunning {
-                let month = period.minus(back)
-                guard listed[month]?.contains(unit) == true else { break }
-                months.insert(month.description, at: 0)
-            }
-            return .init(unitId: unit, unitName: names[unit], districtCode: districtOf[unit], listedMonths: months,
-                         key: months.count >= rule.monthsRunning)
+        let streets = listings.map {
+            KeyStreets.Street(unitId: $0.unitID, unitName: names[$0.unitID], districtCode: $0.districtCode,
+                              listedMonths: $0.listedMonths.map(\.description), key: $0.key)
         }
         return KeyStreets(
             period: period.description,

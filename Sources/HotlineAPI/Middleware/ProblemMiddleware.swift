@@ -28,6 +28,13 @@ public struct ProblemMiddleware: RouterMiddleware {
             return Problem(error).response(requestID: context.requestID, instance: request.uri.path)
         } catch let error as TicketStoreError {
             return Problem(error).response(requestID: context.requestID, instance: request.uri.path)
+        } catch let error as ProactiveStoreError {
+            return Problem(error).response(requestID: context.requestID, instance: request.uri.path)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42501" {
+            // Row-level security or a guard trigger refused a write the checks above should have caught.
+            context.logger.warning("database refused a write", metadata: ["message": "\(error.serverInfo?[.message] ?? "")"])
+            return Problem.forbidden("The database refused this change for your role or scope.")
+                .response(requestID: context.requestID, instance: request.uri.path)
         } catch let error as PSQLError where ["40P01", "40001", "23505"].contains(error.serverInfo?[.sqlState] ?? "") {
             // Two requests raced for the same rows and the database stopped one: the client may retry.
             context.logger.notice("database conflict", metadata: ["sqlstate": "\(error.serverInfo?[.sqlState] ?? "")"])
@@ -73,6 +80,28 @@ extension Problem {
             self = .forbidden(message)
         case .invalid(let field, let message):
             self = .validation([.init(field: field, message: message)])
+        }
+    }
+
+    init(_ error: ProactiveStoreError) {
+        switch error {
+        case .notFound:
+            self = .notFound()
+        case .invalid(let field, let message):
+            self = .validation([.init(field: field, message: message)])
+        case .occurrenceClosed(let status):
+            self.init(.conflict, type: "/problems/occurrence-closed", title: "Occurrence closed",
+                      detail: "This occurrence is \(status) and cannot change.")
+            currentState = ["occurrenceStatus": status]
+        case .occurrenceNotStarted(let day):
+            self.init(.conflict, type: "/problems/occurrence-not-started", title: "Occurrence not started",
+                      detail: "This occurrence is scheduled for \(day); it is closed out from that day on.")
+        case .taskClosed(let status):
+            self.init(.conflict, type: "/problems/task-closed", title: "Task closed", detail: "This task is \(status).")
+            currentState = ["taskStatus": status]
+        case .monthTaken(let month):
+            self.init(.conflict, type: "/problems/theme-month-taken", title: "Month taken",
+                      detail: "Another theme runs in \(month): one theme per month.")
         }
     }
 
