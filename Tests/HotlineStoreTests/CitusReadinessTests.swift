@@ -20,7 +20,7 @@ enum CitusPlacement {
 
     /// Replicated to every node (`create_reference_table`): district tables may reference these.
     static let referenceTables: [String] = [
-        "hotline.districts", "hotline.units", "hotline.categories", "hotline.street_boundaries",
+        "hotline.districts", "hotline.units", "hotline.categories", "hotline.street_boundaries", "hotline.themes",
     ]
 }
 
