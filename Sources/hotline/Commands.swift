@@ -99,6 +99,93 @@ struct ProactiveTick: AsyncParsableCommand {
     }
 }
 
+/// `hotline generate`: a history at any volume (up to Beijing's 25 million a year), with progress, resumable.
+struct Generate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a realistic ticket history with COPY (the demo model at any volume; resumes where a stopped run ended).")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var db: DatabaseOptions
+    @Option(help: "Tickets in all.") var tickets: Int
+    @Option(help: "First month, YYYY-MM (Beijing time).") var from: String
+    @Option(help: "Months of history.") var months: Int = 12
+    @Option(help: "Seed: the same seed gives the same history.") var seed: Int = 12345
+    @Flag(help: "Afterwards, time a plain COPY of the last day's rows into tables with the same indexes (rolled back), and print the ratio.")
+    var compareCopy = false
+
+    func run() async throws {
+        let logger = try common.makeLogger(label: "hotline.generate")
+        guard let first = AssessmentPeriod(from) else { throw CommandFailure("--from: a month such as 2025-12") }
+        guard (1...120).contains(months) else { throw CommandFailure("--months: 1 to 120") }
+        guard (1...100_000_000).contains(tickets) else { throw CommandFailure("--tickets: 1 to 100,000,000") }
+        guard let piiKey = env("PII_KEY") else {
+            throw CommandFailure("the history encrypts requesters' data: set HOTLINE_PII_KEY (scripts/dev-db env has one)")
+        }
+        let cipher = try PersonalDataCipher(base64Key: piiKey)
+        let start = first.interval.from
+        let end = AssessmentPeriod(year: first.year + (first.month - 1 + months) / 12, month: (first.month - 1 + months) % 12 + 1).interval.from
+        let generator = HistoryGenerator(
+            model: DemoHistory(seed: UInt64(seed), from: start, to: end, ticketsPerYear: 0), tickets: tickets, creator: "generate")
+        let terminal = isatty(STDERR_FILENO) != 0
+        let reporter = ProgressReporter(terminal: terminal)
+        var compare: (@Sendable (HistoryGenerator.CopyComparison) -> Void)?
+        if compareCopy { compare = { reporter.comparison = $0 } }
+        let progress: @Sendable (HistoryGenerator.Progress) -> Void = { reporter.report($0) }
+        let configuration = try db.configuration()
+        let summary: DemoHistory.Summary = try await configuration.withOwnerConnection(logger: logger) { connection in
+            try await generator.run(on: connection, cipher: cipher, logger: logger, compareWithCopy: compare, progress: progress)
+        }
+        reporter.finish()
+        guard summary.tickets > 0 else {
+            print("generate: nothing to do (the history of seed \(seed) over \(months) months from \(from) is complete)")
+            return
+        }
+        let rows = summary.tickets + summary.dispatches + summary.callbacks + summary.events
+        let seconds = reporter.lastElapsed
+        print("generate: \(summary.tickets) tickets, \(summary.dispatches) dispatches, \(summary.callbacks) callbacks, \(summary.events) events = \(rows) rows in \(String(format: "%.1f", seconds)) s (\(Int(Double(rows) / max(seconds, 0.001))) rows/s)")
+        if let c = reporter.comparison {
+            let plain = Double(c.rows) / max(Double(c.elapsed.components.seconds) + Double(c.elapsed.components.attoseconds) / 1e18, 1e-6)
+            let ours = Double(rows) / max(seconds, 0.001)
+            print("plain COPY of the last day's \(c.rows) rows into tables with the same indexes: \(Int(plain)) rows/s; generate ÷ plain COPY = \(String(format: "%.2f", ours / plain))")
+        }
+    }
+}
+
+/// Progress on stderr: one line redrawn on a terminal, a line every ten seconds otherwise.
+final class ProgressReporter: @unchecked Sendable {
+    private let terminal: Bool
+    private let lock = NSLock()
+    private var lastPrinted = Date.distantPast
+    private(set) var lastElapsed = 0.0
+    var comparison: HistoryGenerator.CopyComparison? {
+        get { lock.withLock { _comparison } }
+        set { lock.withLock { _comparison = newValue } }
+    }
+    private var _comparison: HistoryGenerator.CopyComparison?
+
+    init(terminal: Bool) { self.terminal = terminal }
+
+    func report(_ p: HistoryGenerator.Progress) {
+        lock.withLock {
+            let seconds = Double(p.elapsed.components.seconds) + Double(p.elapsed.components.attoseconds) / 1e18
+            lastElapsed = seconds
+            let now = Date()
+            guard terminal || now.timeIntervalSince(lastPrinted) >= 10 || p.tickets == p.ticketsPlanned else { return }
+            lastPrinted = now
+            let rate = Double(p.rows) / max(seconds, 0.001)
+            let eta = p.tickets > 0 ? seconds * Double(p.ticketsPlanned - p.tickets) / Double(p.tickets) : 0
+            let line = String(format: "day %d/%d  tickets %d/%d  rows %d  %.0f rows/s  %.1f MB/s  ETA %d:%02d",
+                              p.day, p.days, p.tickets, p.ticketsPlanned, p.rows, rate,
+                              Double(p.bytes) / 1e6 / max(seconds, 0.001), Int(eta) / 60, Int(eta) % 60)
+            FileHandle.standardError.write(Data(((terminal ? "\r\u{1B}[K" : "") + line + (terminal ? "" : "\n")).utf8))
+        }
+    }
+
+    func finish() {
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
 /// `hotline import-units FILE`: upsert units from CSV (`id,kind,name_zh,name_en,district_code,street_type`).
 struct ImportUnits: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

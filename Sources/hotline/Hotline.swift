@@ -7,7 +7,7 @@ struct Hotline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline",
         abstract: "Beijing 12345 hotline back end.",
-        subcommands: [Serve.self, Migrate.self, DemoData.self, ProactiveTick.self, ImportUnits.self, ImportBoundaries.self, UserCommand.self, ClientCommand.self],
+        subcommands: [Serve.self, Migrate.self, DemoData.self, Generate.self, ProactiveTick.self, ImportUnits.self, ImportBoundaries.self, UserCommand.self, ClientCommand.self],
         defaultSubcommand: Serve.self
     )
 }

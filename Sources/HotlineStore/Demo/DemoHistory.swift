@@ -8,9 +8,8 @@ import PostgresNIO
 /// classes with seasonal peaks (heating November–March, flooding July–August), the daily busy hours (09–11, 14–16),
 /// multi-unit dispatches, whistles, returns, callbacks with mostly good outcomes and a few weak streets.
 ///
-/// Rows are generated in Swift (personal data encrypted like real intake), streamed with COPY into temporary
-/// tables, and moved into the partitioned tables with one INSERT … SELECT each, on an owner connection (COPY cannot
-/// write straight into tables with row-level security).
+/// Rows are generated in Swift one day at a time (personal data encrypted like real intake) and written by
+/// ``HistoryGenerator`` on an owner connection; `hotline generate` uses the same model at any volume.
 public struct DemoHistory: Sendable {
     public var seed: UInt64
     public var from: Date
@@ -82,19 +81,15 @@ public struct DemoHistory: Sendable {
 
     // MARK: generation
 
-    /// Writes the history unless one is there already; returns what it wrote (zeros when it skipped).
+    /// Writes the history unless one is there already (or finishes one a stopped run began); returns what it wrote.
+    /// Each day is one transaction (``HistoryGenerator``).
     public func load(
         on connection: PostgresConnection, cipher: PersonalDataCipher, logger: Logger
     ) async throws -> Summary {
-        let existing = try await connection.query(
-            "SELECT count(*) FROM hotline.tickets WHERE created_by = \(Self.creator)", logger: logger).collect()
-        if let n = try existing.first?.decode(Int.self), n > 0 { return Summary() }
-        let reference = try await Self.reference(on: connection, logger: logger)
-        let rows = generate(reference, cipher: cipher)
-        try await AccountMaintenance.inTransaction(connection, logger: logger) {
-            try await Self.write(rows, on: connection, logger: logger)
-        }
-        return rows.summary
+        let days = max(1, Int((to.timeIntervalSince(from) / 86_400).rounded(.up)))
+        let generator = HistoryGenerator(
+            model: self, tickets: Int((Double(ticketsPerYear) * Double(days) / 365).rounded()), creator: Self.creator)
+        return try await generator.run(on: connection, cipher: cipher, logger: logger)
     }
 
     static func reference(on connection: PostgresConnection, logger: Logger) async throws -> Reference {
@@ -117,73 +112,73 @@ public struct DemoHistory: Sendable {
         return r
     }
 
-    /// The generated rows, as COPY text lines per staging table.
-    struct Rows {
-        var tickets: [String] = []
-        var dispatches: [String] = []
-        var callbacks: [String] = []
-        var events: [String] = []
-        var summary: Summary {
-            var s = Summary()
-            s.tickets = tickets.count
-            s.dispatches = dispatches.count
-            s.callbacks = callbacks.count
-            s.events = events.count
-            return s
-        }
+    /// What one day's generation needs besides the day: reference data and fixed pools drawn from the seed.
+    struct Setting {
+        var reference: Reference
+        var districts: [DistrictCode]
+        var districtWeights: [Double]
+        var weak: Set<String>
+        /// Repeat callers: a fixed pool drawn from the seed, so any day can be generated on its own.
+        var phonePool: [String]
+        var calendar: Calendar
     }
 
-    func generate(_ reference: Reference, cipher: PersonalDataCipher) -> Rows {
-        var rng = SplitMix64(seed: seed)
-        var rows = Rows()
+    func setting(_ reference: Reference) -> Setting {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
         let districts = Self.districtWeights.keys.sorted().compactMap(DistrictCode.init).filter { reference.streets[$0] != nil }
-        let districtWeights = districts.map { Self.districtWeights[$0.rawValue] ?? 1 }
         // A few streets with weak outcomes (slow, less resolved, less satisfied): every 37th street.
         let allStreets = reference.streets.values.flatMap { $0 }.sorted()
-        let weak = Set(allStreets.enumerated().filter { $0.offset % 37 == 5 }.map(\.element))
-        var phonePool: [String] = []
-        let perDay = Double(ticketsPerYear) / 365.0
-        var day = calendar.startOfDay(for: from)
-        let now = to
-        while day < to {
-            let month = calendar.component(.month, from: day)
-            let weekday = calendar.component(.weekday, from: day)
-            let categoryWeights = reference.categories.map { Self.seasonalFactor($0, month: month) }
-            let expected = perDay * (weekday == 1 || weekday == 7 ? 0.8 : 1.07)
-            let count = Int(expected) + (rng.nextDouble() < expected - Double(Int(expected)) ? 1 : 0)
-            for _ in 0..<count {
-                let hour = rng.pick(weights: Self.hourWeights)
-                let created = day.addingTimeInterval(Double(hour * 3600) + rng.nextDouble() * 3600)
-                guard created < now else { continue }
-                let district = districts[rng.pick(weights: districtWeights)]
-                let category = reference.categories[rng.pick(weights: categoryWeights)]
-                let streets = reference.streets[district] ?? []
-                let street: String? = rng.nextDouble() < 0.9 && !streets.isEmpty ? streets[Int(rng.next() % UInt64(streets.count))] : nil
-                var phone: String
-                if !phonePool.isEmpty && rng.nextDouble() < 0.06 {
-                    phone = phonePool[Int(rng.next() % UInt64(phonePool.count))]  // a repeat caller
-                } else {
-                    phone = "1" + ["3", "5", "7", "8", "9"][Int(rng.next() % 5)] + String(format: "%09d", rng.next() % 1_000_000_000)
-                    if phonePool.count < 5000 { phonePool.append(phone) }
-                }
-                let name = Self.surnames[Int(rng.next() % UInt64(Self.surnames.count))]
-                    + Self.givenNames[Int(rng.next() % UInt64(Self.givenNames.count))]
-                    + (rng.nextDouble() < 0.5 ? Self.givenNames[Int(rng.next() % UInt64(Self.givenNames.count))] : "")
-                let weakStreet = street.map { weak.contains($0) } ?? false
-                simulate(
-                    &rows, rng: &rng, created: created, now: now, district: district, category: category, street: street,
-                    weak: weakStreet, name: name, phone: phone, reference: reference, cipher: cipher)
-            }
-            day = calendar.date(byAdding: .day, value: 1, to: day)!
+        var rng = SplitMix64(seed: seed ^ 0x5EED_CA11)
+        let pool = (0..<5000).map { _ in Self.phone(&rng) }
+        return Setting(
+            reference: reference, districts: districts, districtWeights: districts.map { Self.districtWeights[$0.rawValue] ?? 1 },
+            weak: Set(allStreets.enumerated().filter { $0.offset % 37 == 5 }.map(\.element)), phonePool: pool, calendar: calendar)
+    }
+
+    static func phone(_ rng: inout SplitMix64) -> String {
+        let n = rng.next() % 1_000_000_000
+        let digits = String(n)
+        return "1" + ["3", "5", "7", "8", "9"][Int(rng.next() % 5)] + String(repeating: "0", count: 9 - digits.count) + digits
+    }
+
+    /// `count` tickets created on the day starting at `day` (Beijing midnight), their lives simulated up to `now`.
+    /// The day's own random stream comes from the seed and the day's number, so days can be made in any order.
+    func generateDay(_ dayNumber: Int, day: Date, count: Int, now: Date, setting: Setting, cipher: PersonalDataCipher) -> HistoryBatch {
+        // Hashed, not added: SplitMix64 streams whose seeds differ by its step are one stream shifted.
+        var mixer = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: dayNumber) &* 0xD1B5_4A32_D192_ED03))
+        var rng = SplitMix64(seed: mixer.next())
+        var batch = HistoryBatch()
+        let month = setting.calendar.component(.month, from: day)
+        let categoryWeights = setting.reference.categories.map { Self.seasonalFactor($0, month: month) }
+        var created: [Date] = (0..<count).map { _ in
+            let hour = rng.pick(weights: Self.hourWeights)
+            return day.addingTimeInterval(Double(hour * 3600) + rng.nextDouble() * 3600)
         }
-        return rows
+        created.sort()
+        for at in created where at < now {
+            let district = setting.districts[rng.pick(weights: setting.districtWeights)]
+            let category = setting.reference.categories[rng.pick(weights: categoryWeights)]
+            let streets = setting.reference.streets[district] ?? []
+            let street: String? = rng.nextDouble() < 0.9 && !streets.isEmpty ? streets[Int(rng.next() % UInt64(streets.count))] : nil
+            let phone = rng.nextDouble() < 0.06
+                ? setting.phonePool[Int(rng.next() % UInt64(setting.phonePool.count))]  // a repeat caller
+                : Self.phone(&rng)
+            let name = Self.surnames[Int(rng.next() % UInt64(Self.surnames.count))]
+                + Self.givenNames[Int(rng.next() % UInt64(Self.givenNames.count))]
+                + (rng.nextDouble() < 0.5 ? Self.givenNames[Int(rng.next() % UInt64(Self.givenNames.count))] : "")
+            simulate(
+                &batch, rng: &rng, created: at, now: now, district: district, category: category, street: street,
+                weak: street.map { setting.weak.contains($0) } ?? false, name: name, phone: phone,
+                reference: setting.reference, cipher: cipher)
+        }
+        batch.events.sort { ($0.at, $0.ticket.uuidString) < ($1.at, $1.ticket.uuidString) }
+        return batch
     }
 
     /// One ticket's whole life up to `now`.
     func simulate(
-        _ rows: inout Rows, rng: inout SplitMix64, created: Date, now: Date, district: DistrictCode, category: Category,
+        _ rows: inout HistoryBatch, rng: inout SplitMix64, created: Date, now: Date, district: DistrictCode, category: Category,
         street: String?, weak: Bool, name: String, phone: String, reference: Reference, cipher: PersonalDataCipher
     ) {
         let ticketID = rng.uuid()
@@ -209,7 +204,7 @@ public struct DemoHistory: Sendable {
         var status = "received"
         var closedAt: Date?
         var leadUnit: String?
-        var dispatchRows: [String] = []
+        var dispatchRows: [HistoryBatch.Dispatch] = []
         var nextDeadlines: [Date] = []
 
         // Consultations answered at once.
@@ -233,7 +228,7 @@ public struct DemoHistory: Sendable {
                 if approvedAt < now {
                     events.append((returnAt, "return_requested", d, lead, "非本单位职责", actor(handlerRole(lead), lead)))
                     events.append((approvedAt, "return_approved", d, lead, nil, actor("centre_supervisor", nil)))
-                    dispatchRows.append(Self.dispatchLine(
+                    dispatchRows.append(Self.dispatchRecord(
                         district: district, id: d, ticket: ticketID, unit: lead, role: "lead", whistle: false, status: "returned",
                         at: dispatchedAt, deadlines: deadlines, accepted: nil, contacted: nil, replied: nil, outcome: nil,
                         reply: nil, returnReason: "非本单位职责", closed: approvedAt))
@@ -241,7 +236,7 @@ public struct DemoHistory: Sendable {
                     lead = others.isEmpty || rng.nextDouble() < 0.3 ? "gov.\(district)" : others[Int(rng.next() % UInt64(others.count))]
                     dispatchedAt = approvedAt
                 } else {
-                    dispatchRows.append(Self.dispatchLine(
+                    dispatchRows.append(Self.dispatchRecord(
                         district: district, id: d, ticket: ticketID, unit: lead, role: "lead", whistle: false, status: "pending",
                         at: dispatchedAt, deadlines: deadlines, accepted: nil, contacted: nil, replied: nil, outcome: nil,
                         reply: nil, returnReason: nil, closed: nil))
@@ -296,7 +291,7 @@ public struct DemoHistory: Sendable {
                     if role == "lead" { leadReplied = r; leadOutcome = outcome }
                     let progress = DeadlinePolicy.Progress(status: DispatchStatus(rawValue: dStatus)!, acceptedAt: a, contactedAt: c, repliedAt: r)
                     if let next = DeadlinePolicy.nextDeadline(deadlines, progress: progress) { nextDeadlines.append(next) }
-                    dispatchRows.append(Self.dispatchLine(
+                    dispatchRows.append(Self.dispatchRecord(
                         district: district, id: d, ticket: ticketID, unit: unit, role: role, whistle: whistle, status: dStatus,
                         at: at, deadlines: deadlines, accepted: a, contacted: c, replied: r, outcome: r == nil ? nil : outcome,
                         reply: r == nil ? nil : "已办理：\(category.name)", returnReason: nil, closed: nil))
@@ -316,10 +311,15 @@ public struct DemoHistory: Sendable {
                                 : [("satisfied", 10), ("basically_satisfied", 30), ("unsatisfied", 60)]
                             satisfaction = levels[rng.pick(weights: levels.map(\.1))].0
                         }
-                        rows.callbacks.append([
-                            district.rawValue, ticketID.uuidString.lowercased(), Self.epoch(at), String(reached),
-                            resolved.map(String.init) ?? "\\N", satisfaction ?? "\\N", "demo-operator", Self.arrayLiteral(unitIDs),
-                        ].joined(separator: "\t"))
+                        rows.callbacks.append(HistoryBatch.Callback(
+                            district: district.rawValue, ticket: ticketID, at: at, reached: reached, resolved: resolved,
+                            satisfaction: satisfaction, byID: "demo-operator"))
+                        if reached {
+                            // The dispatches carry their ticket's latest reached callback (the trigger's work, done here).
+                            for i in dispatchRows.indices where dispatchRows[i].dispatched <= at {
+                                dispatchRows[i].callback = (at, resolved, satisfaction)
+                            }
+                        }
                         events.append((at, "callback", nil, nil, nil, actor("centre_operator", nil)))
                         if reached {
                             events.append((at, "closed", nil, nil, nil, actor("centre_operator", nil)))
@@ -332,144 +332,53 @@ public struct DemoHistory: Sendable {
         }
         if closedAt != nil { nextDeadlines = [] }
         // Dispatch rows carry the ticket's final unit_ids; a closed ticket closes its dispatches too.
-        let unitArray = Self.arrayLiteral(unitIDs)
-        for line in dispatchRows {
-            var fields = line.components(separatedBy: "\t")
-            if let closedAt, fields[17] == "\\N", fields[6] != "returned" {
-                fields[17] = Self.epoch(closedAt)
-                fields[11] = "\\N"
+        let units = HistoryBatch.unique(unitIDs)
+        for var d in dispatchRows {
+            if let closedAt, d.closed == nil, d.status != "returned" {
+                d.closed = closedAt
+                d.next = nil
             }
-            fields[18] = unitArray
-            rows.dispatches.append(fields.joined(separator: "\t"))
+            d.unitIDs = units
+            rows.dispatches.append(d)
+        }
+        for i in rows.callbacks.indices.reversed() {
+            guard rows.callbacks[i].ticket == ticketID else { break }
+            rows.callbacks[i].unitIDs = units
         }
         let nameSealed = (try? cipher.seal(name, context: TicketStore.context(ticketID, "name"))) ?? []
         let phoneSealed = (try? cipher.seal(phone, context: TicketStore.context(ticketID, "phone"))) ?? []
         let updated = events.map(\.0).max() ?? created
-        rows.tickets.append([
-            district.rawValue, ticketID.uuidString.lowercased(), status, type.rawValue, category.code, tier.rawValue,
-            Self.escape(category.name), Self.escape("\(category.name)（演示数据）"), Self.bytea(nameSealed), Self.bytea(phoneSealed),
-            cipher.phoneHash(phone), Self.escape(PersonalData.maskName(name)), PersonalData.maskPhone(phone), street ?? "\\N",
-            Self.escape("北京市\(district.rawValue)区 演示地址 \(Int(rng.next() % 300) + 1)号"), String(urgent), channel, unitArray,
-            leadUnit ?? "\\N", nextDeadlines.min().map(Self.epoch) ?? "\\N", Self.epoch(created), Self.epoch(updated),
-            closedAt.map(Self.epoch) ?? "\\N",
-        ].joined(separator: "\t"))
-        for (at, kind, dispatch, unit, note, who) in events.sorted(by: { $0.0 < $1.0 }) {
-            rows.events.append([
-                district.rawValue, ticketID.uuidString.lowercased(), dispatch?.uuidString.lowercased() ?? "\\N", Self.epoch(at),
-                kind, "user", who.0, who.1, who.2, who.3 ?? "\\N", unit ?? "\\N", note.map(Self.escape) ?? "\\N", unitArray,
-            ].joined(separator: "\t"))
+        rows.tickets.append(HistoryBatch.Ticket(
+            district: district.rawValue, id: ticketID, status: status, type: type.rawValue, category: category.code,
+            tier: tier.rawValue, title: category.name, description: "\(category.name)（演示数据）", nameEnc: nameSealed,
+            phoneEnc: phoneSealed, phoneHash: cipher.phoneHash(phone), nameMasked: PersonalData.maskName(name),
+            phoneMasked: PersonalData.maskPhone(phone), street: street,
+            address: "北京市\(district.rawValue)区 演示地址 \(Int(rng.next() % 300) + 1)号", urgent: urgent, channel: channel,
+            unitIDs: units, lead: leadUnit, nextDeadline: nextDeadlines.min(), created: created, updated: updated, closed: closedAt))
+        for (at, kind, dispatch, unit, note, who) in events {
+            rows.events.append(HistoryBatch.Event(
+                district: district.rawValue, ticket: ticketID, dispatch: dispatch, at: at, kind: kind, actorKind: "user",
+                actorID: who.0, actorName: who.1, actorRole: who.2, actorUnit: who.3, unit: unit, note: note, unitIDs: units))
         }
     }
 
-    static func dispatchLine(
+    static func dispatchRecord(
         district: DistrictCode, id: UUID, ticket: UUID, unit: String, role: String, whistle: Bool, status: String, at: Date,
         deadlines: DispatchDeadlines, accepted: Date?, contacted: Date?, replied: Date?, outcome: String?, reply: String?,
         returnReason: String?, closed: Date?
-    ) -> String {
+    ) -> HistoryBatch.Dispatch {
         let progress = DeadlinePolicy.Progress(status: DispatchStatus(rawValue: status)!, acceptedAt: accepted, contactedAt: contacted, repliedAt: replied)
-        let next = closed == nil ? DeadlinePolicy.nextDeadline(deadlines, progress: progress) : nil
-        var inTime = "\\N"
+        var inTime: Bool?
         if let contacted {
             let signed = accepted.map { $0 <= deadlines.signBy } ?? false
-            inTime = String(signed && contacted <= deadlines.respondBy)
+            inTime = signed && contacted <= deadlines.respondBy
         }
-        let fields: [String] = [
-            district.rawValue, id.uuidString.lowercased(), ticket.uuidString.lowercased(), unit, role, String(whistle), status,
-            epoch(at), epoch(deadlines.signBy), epoch(deadlines.respondBy), epoch(deadlines.handleBy),
-            next.map(epoch) ?? "\\N", accepted.map(epoch) ?? "\\N", contacted.map(epoch) ?? "\\N", replied.map(epoch) ?? "\\N",
-            outcome ?? "\\N", reply.map(escape) ?? "\\N", closed.map(epoch) ?? "\\N", "{}", returnReason.map(escape) ?? "\\N",
-            inTime,
-        ]
-        return fields.joined(separator: "\t")
-    }
-
-    // MARK: COPY text format
-
-    static func epoch(_ date: Date) -> String { String(Int64(date.timeIntervalSince1970.rounded())) }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for ch in text {
-            switch ch {
-            case "\\": out += "\\\\"
-            case "\t": out += "\\t"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
-
-    static func bytea(_ bytes: [UInt8]) -> String {
-        "\\\\x" + bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func arrayLiteral(_ items: [String]) -> String {
-        var seen: [String] = []
-        for i in items where !seen.contains(i) { seen.append(i) }
-        return "{" + seen.joined(separator: ",") + "}"
-    }
-
-    static func write(_ rows: Rows, on connection: PostgresConnection, logger: Logger) async throws {
-        let staging = [
-            "CREATE TEMP TABLE demo_t (district text, id uuid, status text, type text, category text, tier text, title text, description text, name_enc bytea, phone_enc bytea, phone_hash text, name_masked text, phone_masked text, street text, address text, urgent boolean, channel text, unit_ids text[], lead text, next_deadline bigint, created bigint, updated bigint, closed bigint) ON COMMIT DROP",
-            "CREATE TEMP TABLE demo_d (district text, id uuid, ticket uuid, unit text, role text, whistle boolean, status text, dispatched bigint, sign bigint, respond bigint, handle bigint, next_deadline bigint, accepted bigint, contacted bigint, replied bigint, outcome text, reply text, closed bigint, unit_ids text[], return_reason text, in_time boolean) ON COMMIT DROP",
-            "CREATE TEMP TABLE demo_c (district text, ticket uuid, at bigint, reached boolean, resolved boolean, satisfaction text, by_id text, unit_ids text[]) ON COMMIT DROP",
-            "CREATE TEMP TABLE demo_e (district text, ticket uuid, dispatch uuid, at bigint, kind text, actor_kind text, actor_id text, actor_name text, actor_role text, actor_unit text, unit text, note text, unit_ids text[]) ON COMMIT DROP",
-        ]
-        for sql in staging { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
-        for (table, lines) in [("demo_t", rows.tickets), ("demo_d", rows.dispatches), ("demo_c", rows.callbacks), ("demo_e", rows.events)] {
-            try await connection.copyFrom(table: table, logger: logger) { writer in
-                var buffer = ByteBuffer()
-                for line in lines {
-                    buffer.writeString(line)
-                    buffer.writeInteger(UInt8(ascii: "\n"))
-                    if buffer.readableBytes > 1 << 20 {
-                        try await writer.write(buffer)
-                        buffer.clear()
-                    }
-                }
-                if buffer.readableBytes > 0 { try await writer.write(buffer) }
-            }
-        }
-        let moves = [
-            """
-            INSERT INTO hotline.tickets (district_code, id, number, status, type, category_code, tier, title, description,
-                requester_name_enc, requester_phone_enc, requester_phone_hash, requester_name_masked, requester_phone_masked,
-                street_code, address, urgent, channel, unit_ids, lead_unit_id, next_deadline, created_by, created_at,
-                updated_at, closed_at)
-            SELECT district, id,
-                   'BJ' || to_char(to_timestamp(created) AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
-                        || lpad(nextval('hotline.ticket_number_seq')::text, 8, '0'),
-                   status, type, category, tier, title, description, name_enc, phone_enc, phone_hash, name_masked,
-                   phone_masked, street, address, urgent, channel, unit_ids, lead, to_timestamp(next_deadline),
-                   '\(creator)', to_timestamp(created), to_timestamp(updated), to_timestamp(closed)
-            FROM (SELECT * FROM demo_t ORDER BY created, id) t
-            """,
-            """
-            INSERT INTO hotline.dispatches (district_code, id, ticket_id, unit_id, role, whistle, status, dispatched_at,
-                dispatched_by, sign_by, respond_by, handle_by, next_deadline, accepted_at, contacted_at, replied_at,
-                reply_outcome, reply_text, return_reason, closed_at, unit_ids, responded_in_time)
-            SELECT district, id, ticket, unit, role, whistle, status, to_timestamp(dispatched), 'demo-operator',
-                   to_timestamp(sign), to_timestamp(respond), to_timestamp(handle), to_timestamp(next_deadline),
-                   to_timestamp(accepted), to_timestamp(contacted), to_timestamp(replied), outcome, reply, return_reason,
-                   to_timestamp(closed), unit_ids, in_time
-            FROM demo_d
-            """,
-            """
-            INSERT INTO hotline.callbacks (district_code, ticket_id, at, reached, resolved, satisfaction, by_id, unit_ids)
-            SELECT district, ticket, to_timestamp(at), reached, resolved, satisfaction, by_id, unit_ids FROM demo_c
-            """,
-            """
-            INSERT INTO hotline.ticket_events (district_code, ticket_id, dispatch_id, at, kind, actor_kind, actor_id,
-                actor_name, actor_role, actor_unit_id, unit_id, note, unit_ids)
-            SELECT district, ticket, dispatch, to_timestamp(at), kind, actor_kind, actor_id, actor_name, actor_role,
-                   actor_unit, unit, note, unit_ids
-            FROM (SELECT * FROM demo_e ORDER BY at, ticket) e
-            """,
-        ]
-        for sql in moves { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+        return HistoryBatch.Dispatch(
+            district: district.rawValue, id: id, ticket: ticket, unit: unit, role: role, whistle: whistle, status: status,
+            dispatched: at, deadlines: deadlines,
+            next: closed == nil ? DeadlinePolicy.nextDeadline(deadlines, progress: progress) : nil,
+            accepted: accepted, contacted: contacted, replied: replied, outcome: outcome, reply: reply, closed: closed,
+            unitIDs: [], returnReason: returnReason, inTime: inTime, callback: nil)
     }
 }
 
