@@ -34,6 +34,8 @@ public struct AppConfiguration: Sendable {
     public var personalDataKey: String = ""
     /// Time limits (sign-for, response) and the calendar they are counted in.
     public var deadlinePolicy = DeadlinePolicy()
+    /// The `jurisdiction_id` Open311 answers for (`open311.jurisdiction`); any other one is 404.
+    public var open311Jurisdiction = "beijing.gov.cn"
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, certificatePath: String, privateKeyPath: String,
@@ -149,5 +151,11 @@ public func buildRouter(
     AssessmentsController(
         store: AssessmentStore(database: database), reference: ReferenceStore(database: database), clock: configuration.clock
     ).addRoutes(to: api)
+    // Open311 GeoReport v2: public reads, and intake for the centre's machine clients (docs/open311.md).
+    Open311Controller(
+        open311: Open311Store(database: database), reference: ReferenceStore(database: database),
+        tickets: TicketStore(database: database, cipher: cipher, policy: configuration.deadlinePolicy),
+        auth: authStore, clock: configuration.clock, jurisdiction: configuration.open311Jurisdiction
+    ).addRoutes(to: router)
     return router
 }

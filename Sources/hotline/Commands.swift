@@ -22,6 +22,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Failed logins per username before 429. [HOTLINE_LOGIN_MAX_FAILURES, default 5]") var loginMaxFailures: Int?
     @Option(help: "Seconds failed logins count for. [HOTLINE_LOGIN_WINDOW_SECONDS, default 900]") var loginWindowSeconds: Int?
     @Option(help: "bcrypt cost for new passwords. [HOTLINE_BCRYPT_COST, default 12]") var bcryptCost: Int?
+    @Option(help: "The jurisdiction_id Open311 answers for. [HOTLINE_OPEN311_JURISDICTION, default beijing.gov.cn]")
+    var open311Jurisdiction: String?
 
     func run() async throws {
         let logger = try common.makeLogger(label: "hotline")
@@ -45,6 +47,7 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("HOTLINE_PII_KEY is not set: 32 random bytes, base64 (openssl rand -base64 32); scripts/dev-db env has one for local use")
         }
         configuration.personalDataKey = piiKey
+        configuration.open311Jurisdiction = open311Jurisdiction ?? env("OPEN311_JURISDICTION") ?? "beijing.gov.cn"
         _ = HotlineMetrics.registry
         let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()
