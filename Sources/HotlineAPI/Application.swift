@@ -36,6 +36,8 @@ public struct AppConfiguration: Sendable {
     public var deadlinePolicy = DeadlinePolicy()
     /// The `jurisdiction_id` Open311 answers for (`open311.jurisdiction`); any other one is 404.
     public var open311Jurisdiction = "beijing.gov.cn"
+    /// The OpenAPI document served at `/openapi.yaml` and `/docs`.
+    public var openAPIPath = "docs/openapi.yaml"
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, certificatePath: String, privateKeyPath: String,
@@ -120,6 +122,7 @@ public func buildRouter(
     }
     HealthController(database: database, migrator: migrator).addRoutes(to: router)
     MetricsController(registry: HotlineMetrics.registry, token: configuration.metricsToken).addRoutes(to: router)
+    OpenAPIController(path: configuration.openAPIPath).addRoutes(to: router)
 
     let hasher = PasswordHasher(cost: configuration.bcryptCost)
     let authStore = AuthStore(database: database)

@@ -24,6 +24,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "bcrypt cost for new passwords. [HOTLINE_BCRYPT_COST, default 12]") var bcryptCost: Int?
     @Option(help: "The jurisdiction_id Open311 answers for. [HOTLINE_OPEN311_JURISDICTION, default beijing.gov.cn]")
     var open311Jurisdiction: String?
+    @Option(help: "The OpenAPI document served at /openapi.yaml and /docs. [HOTLINE_OPENAPI_FILE, default docs/openapi.yaml]")
+    var openapiFile: String?
 
     func run() async throws {
         let logger = try common.makeLogger(label: "hotline")
@@ -48,6 +50,7 @@ struct Serve: AsyncParsableCommand {
         }
         configuration.personalDataKey = piiKey
         configuration.open311Jurisdiction = open311Jurisdiction ?? env("OPEN311_JURISDICTION") ?? "beijing.gov.cn"
+        configuration.openAPIPath = openapiFile ?? env("OPENAPI_FILE") ?? "docs/openapi.yaml"
         _ = HotlineMetrics.registry
         let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()
