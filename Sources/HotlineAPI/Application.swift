@@ -114,11 +114,13 @@ public func buildRouter(
     database: Database, migrator: Migrator, configuration: AppConfiguration
 ) throws -> Router<HotlineRequestContext> {
     let router = Router(context: HotlineRequestContext.self)
+    let routes = RouteTable()
     router.addMiddleware {
         RequestIDMiddleware()
         MetricsMiddleware()
         LogRequestsMiddleware(.info)
         ProblemMiddleware()
+        MethodNotAllowedMiddleware(routes: routes)
     }
     HealthController(database: database, migrator: migrator).addRoutes(to: router)
     MetricsController(registry: HotlineMetrics.registry, token: configuration.metricsToken).addRoutes(to: router)
@@ -160,5 +162,6 @@ public func buildRouter(
         tickets: TicketStore(database: database, cipher: cipher, policy: configuration.deadlinePolicy),
         auth: authStore, clock: configuration.clock, jurisdiction: configuration.open311Jurisdiction
     ).addRoutes(to: router)
+    routes.load(router)
     return router
 }
