@@ -37,6 +37,30 @@ import Testing
         }
     }
 
+    /// A NUL character in a query parameter or a body field reached PostgreSQL, which cannot store it: a 500. Now 400
+    /// (problem+json under /api/v1, the errors list under /open311).
+    @Test func aNulCharacterIs400() async throws {
+        try await withSeededApp { app in
+            let admin = try await app.login("admin")
+            let list = try await app.client.execute(uri: "/api/v1/users?cursor=a%00b", method: .get, headers: bearer(admin)) { $0 }
+            #expect(list.status == .badRequest)
+            #expect(list.json()["type"] as? String == "/problems/malformed-request")
+            let login = try await app.client.execute(
+                uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"username":"ad\u0000min","password":"whatever-123"}"#)) { $0.status }
+            #expect(login == .badRequest)
+            let operatorToken = try await app.login("operator")
+            let intake = try await app.client.execute(
+                uri: "/api/v1/tickets", method: .post, headers: bearer(operatorToken).merging([.contentType: "application/json"]),
+                body: ByteBuffer(string: #"{"type":"help","categoryCode":"0601","title":"a\u0000b","description":"","requester":{"name":"张三","phone":"13812345678"},"location":{"districtCode":"110105","address":"x"},"urgent":false,"channel":"phone"}"#)
+            ) { $0.status }
+            #expect(intake == .badRequest)
+            let token = try await app.client.execute(uri: "/open311/v2/requests.json?service_code=01%0001", method: .get) { $0 }
+            #expect(token.status == .badRequest)
+            #expect(String(buffer: token.body).contains(#""code":400"#))
+        }
+    }
+
     /// A method a path does not have was a 404, as if the path did not exist; now 405 with `Allow`.
     @Test func anUnknownMethodOnAKnownPathIs405WithAllow() async throws {
         try await withSeededApp { app in

@@ -4,6 +4,7 @@ import HotlineStore
 import Hummingbird
 import Logging
 import NIOCore
+import PostgresNIO
 
 /// Open311 GeoReport v2 under `/open311/v2` (docs/open311.md), every resource in `.json` and `.xml`.
 ///
@@ -71,6 +72,10 @@ struct Open311Controller {
             return format.response(document, status: status)
         } catch let errors as Open311Errors {
             return format.response(errors, status: errors.status)
+        } catch let error as PSQLError where error.isUnstorableText {
+            return format.response(
+                Open311Errors(.badRequest, "The request holds a character that cannot be stored (such as NUL)."),
+                status: .badRequest)
         } catch {
             context.logger.error("open311 request failed", metadata: ["error": "\(String(reflecting: error))"])
             return format.response(
