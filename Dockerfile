@@ -35,6 +35,7 @@ RUN swift build -c release --product hotline --static-swift-stdlib \
     && cp /usr/libexec/swift/linux/swift-backtrace-static /staging/libexec/swift-backtrace-static \
     && find -L "$bin/" -maxdepth 1 -regex '.*\.resources$' -exec cp -Ra {} /staging/bin/ \; \
     && cp -R sql data /staging/app/ \
+    && mkdir -p /staging/app/docs && cp docs/openapi.yaml /staging/app/docs/ \
     && chmod -R u=rwX,go=rX /staging
 
 # ---------------------------------------------------------------------------------------------------------------

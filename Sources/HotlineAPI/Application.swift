@@ -38,6 +38,10 @@ public struct AppConfiguration: Sendable {
     /// How often the proactive scheduler runs inside the server (`proactive.interval`); nil: not in this server
     /// (run `hotline proactive-tick` from cron instead).
     public var proactiveInterval: Duration?
+    /// The `jurisdiction_id` Open311 answers for (`open311.jurisdiction`); any other one is 404.
+    public var open311Jurisdiction = "beijing.gov.cn"
+    /// The OpenAPI document served at `/openapi.yaml` and `/docs`.
+    public var openAPIPath = "docs/openapi.yaml"
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, certificatePath: String, privateKeyPath: String,
@@ -119,14 +123,17 @@ public func buildRouter(
     database: Database, migrator: Migrator, configuration: AppConfiguration
 ) throws -> Router<HotlineRequestContext> {
     let router = Router(context: HotlineRequestContext.self)
+    let routes = RouteTable()
     router.addMiddleware {
         RequestIDMiddleware()
         MetricsMiddleware()
         LogRequestsMiddleware(.info)
         ProblemMiddleware()
+        MethodNotAllowedMiddleware(routes: routes)
     }
     HealthController(database: database, migrator: migrator).addRoutes(to: router)
     MetricsController(registry: HotlineMetrics.registry, token: configuration.metricsToken).addRoutes(to: router)
+    OpenAPIController(path: configuration.openAPIPath).addRoutes(to: router)
 
     let hasher = PasswordHasher(cost: configuration.bcryptCost)
     let authStore = AuthStore(database: database)
@@ -164,5 +171,12 @@ public func buildRouter(
         store: ProactiveTaskStore(database: database), themes: themes, assessments: assessments, reference: reference,
         clock: configuration.clock
     ).addRoutes(to: api)
+    // Open311 GeoReport v2: public reads, and intake for the centre's machine clients (docs/open311.md).
+    Open311Controller(
+        open311: Open311Store(database: database), reference: ReferenceStore(database: database),
+        tickets: TicketStore(database: database, cipher: cipher, policy: configuration.deadlinePolicy),
+        auth: authStore, clock: configuration.clock, jurisdiction: configuration.open311Jurisdiction
+    ).addRoutes(to: router)
+    routes.load(router)
     return router
 }

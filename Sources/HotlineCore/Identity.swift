@@ -100,9 +100,9 @@ public enum AccountRules {
 
     /// Passwords: 10 to 72 bytes (bcrypt reads no further than 72).
     public static func passwordProblem(_ password: String) -> String? {
-        let count = password.utf8.count
-        if count < 10 { return "must be at least 10 characters" }
-        if count > 72 { return "must be at most 72 bytes" }
+        // Characters as JSON Schema counts them (code points); bcrypt reads at most 72 bytes.
+        if password.unicodeScalars.count < 10 { return "must be at least 10 characters" }
+        if password.utf8.count > 72 { return "must be at most 72 bytes" }
         return nil
     }
 

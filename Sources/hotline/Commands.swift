@@ -24,6 +24,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "bcrypt cost for new passwords. [HOTLINE_BCRYPT_COST, default 12]") var bcryptCost: Int?
     @Option(help: "Seconds between runs of the proactive scheduler in this server; 0: none (use `hotline proactive-tick`). [HOTLINE_PROACTIVE_INTERVAL_SECONDS, default 300]")
     var proactiveIntervalSeconds: Int?
+    @Option(help: "The jurisdiction_id Open311 answers for. [HOTLINE_OPEN311_JURISDICTION, default beijing.gov.cn]")
+    var open311Jurisdiction: String?
+    @Option(help: "The OpenAPI document served at /openapi.yaml and /docs. [HOTLINE_OPENAPI_FILE, default docs/openapi.yaml]")
+    var openapiFile: String?
 
     func run() async throws {
         let logger = try common.makeLogger(label: "hotline")
@@ -49,6 +53,8 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("HOTLINE_PII_KEY is not set: 32 random bytes, base64 (openssl rand -base64 32); scripts/dev-db env has one for local use")
         }
         configuration.personalDataKey = piiKey
+        configuration.open311Jurisdiction = open311Jurisdiction ?? env("OPEN311_JURISDICTION") ?? "beijing.gov.cn"
+        configuration.openAPIPath = openapiFile ?? env("OPENAPI_FILE") ?? "docs/openapi.yaml"
         _ = HotlineMetrics.registry
         let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()

@@ -34,11 +34,19 @@ import Testing
 
     static func matrix() throws -> [Row] {
         let text = try String(contentsOfFile: TestEnvironment.projectRoot + "/docs/security.md", encoding: .utf8)
-        guard let start = text.range(of: "<!-- matrix:start -->"), let end = text.range(of: "<!-- matrix:end -->") else {
+        guard text.range(of: "<!-- matrix:start -->") != nil else {
             throw TestEnvironment.Missing(description: "docs/security.md has no matrix markers")
         }
+        // Every table between a start and an end marker (the API's, then Open311's).
+        var tables: [Substring] = []
+        var rest = text[...]
+        while let start = rest.range(of: "<!-- matrix:start -->"), let end = rest.range(of: "<!-- matrix:end -->"),
+              start.upperBound <= end.lowerBound {
+            tables.append(rest[start.upperBound..<end.lowerBound])
+            rest = rest[end.upperBound...]
+        }
         var rows: [Row] = []
-        for line in text[start.upperBound..<end.lowerBound].split(separator: "\n") {
+        for line in tables.joined(separator: "\n").split(separator: "\n") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count == 2 + roleColumns.count, ["GET", "POST", "PATCH", "PUT", "DELETE"].contains(cells[0]) else { continue }
             let path = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
@@ -53,11 +61,11 @@ import Testing
                 database: Database(configuration: database, logger: TestEnvironment.logger),
                 migrator: try Migrator(directory: TestEnvironment.sqlDirectory),
                 configuration: try makeTestConfiguration(database))
-            let routed = Set(router.routes.map { "\($0.method) \($0.path)" }.filter { $0.contains(" /api/") })
+            let routed = Set(router.routes.map { "\($0.method) \($0.path)" }.filter { $0.contains(" /api/") || $0.contains(" /open311/") })
             let documented = Set(try Self.matrix().map { "\($0.method) \($0.path)" })
             #expect(routed.subtracting(documented).isEmpty, "routes missing from docs/security.md: \(routed.subtracting(documented).sorted())")
             #expect(documented.subtracting(routed).isEmpty, "docs/security.md names routes that do not exist: \(documented.subtracting(routed).sorted())")
-            #expect(try Self.matrix().allSatisfy { row in row.cells.values.allSatisfy { ["open", "yes", "no", "self", "own district", "own unit"].contains($0) } })
+            #expect(try Self.matrix().allSatisfy { row in row.cells.values.allSatisfy { ["open", "yes", "no", "self", "own district", "own unit", "api key"].contains($0) } })
         }
     }
 
@@ -87,8 +95,39 @@ import Testing
                 "district_admin": dispatchOf["gov.110105"] ?? "",
             ]
             #expect(ownDispatch.values.allSatisfy { !$0.isEmpty })
+            // Open311 intake takes a machine client's key in `api_key`: one client per city-level role; the other
+            // roles cannot have a client, so their login token stands in (and must be refused).
+            var apiKeys: [String: String] = [:]
+            for role in Self.roleColumns {
+                guard let r = Role(rawValue: role), !r.needsDistrict, r.unitKinds == nil else { continue }
+                apiKeys[role] = try await app.database.withOwnerConnection(logger: TestEnvironment.logger) { connection in
+                    try await AccountMaintenance.addClient(name: "matrix-\(role.replacingOccurrences(of: "_", with: "-"))", role: r, on: connection, logger: TestEnvironment.logger).key
+                }
+            }
             var checked = 0
-            for row in rows {
+            for row in rows where row.path.hasPrefix("/open311/") {
+                for (role, cell) in row.cells {
+                    let uri = row.path.replacingOccurrences(of: "{service_code}", with: "0601")
+                        .replacingOccurrences(of: "{service_request_id}", with: ticketID)
+                        .replacingOccurrences(of: "{token}", with: ticket["number"] as? String ?? "")
+                    let status: HTTPResponse.Status
+                    if row.method == "GET" {
+                        status = try await app.client.execute(uri: uri, method: .get) { $0.status }
+                    } else {
+                        let key = apiKeys[role] ?? tokens[role]!
+                        status = try await app.client.execute(
+                            uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                            body: ByteBuffer(string: "api_key=\(key)")) { $0.status }
+                    }
+                    if cell == "no" {
+                        #expect(status == .forbidden, "\(role) \(row.method) \(row.path)")
+                    } else {
+                        #expect(status != .forbidden && status != .unauthorized, "\(role) \(row.method) \(row.path) got \(status)")
+                    }
+                    checked += 1
+                }
+            }
+            for row in rows where !row.path.hasPrefix("/open311/") {
                 for (role, cell) in row.cells {
                     let id: String =
                         row.path.hasPrefix("/api/v1/tickets/") ? ticketID

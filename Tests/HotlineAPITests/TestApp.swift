@@ -21,6 +21,7 @@ func makeTestConfiguration(_ database: DatabaseConfiguration, migrate: Bool = fa
         metricsToken: metricsToken)
     configuration.bcryptCost = 10
     configuration.personalDataKey = testPersonalDataKey
+    configuration.openAPIPath = TestEnvironment.projectRoot + "/docs/openapi.yaml"
     return configuration
 }
 

@@ -58,5 +58,10 @@ import Testing
         #expect(AccountRules.passwordProblem("demo-12345") == nil)
         #expect(AccountRules.passwordProblem("short") != nil)
         #expect(AccountRules.passwordProblem(String(repeating: "x", count: 73)) != nil)
+        // Characters, not bytes, for the minimum (four Chinese characters are 12 bytes but still too short); bytes
+        // for bcrypt's maximum.
+        #expect(AccountRules.passwordProblem("密码密码") == "must be at least 10 characters")
+        #expect(AccountRules.passwordProblem("长城长城长城长城长城") == nil)
+        #expect(AccountRules.passwordProblem(String(repeating: "密", count: 25)) == "must be at most 72 bytes")
     }
 }

@@ -107,7 +107,7 @@ struct UsersController {
         if let p = AccountRules.usernameProblem(body.username) { errors.append(.init(field: "username", message: p)) }
         if let p = AccountRules.passwordProblem(body.password) { errors.append(.init(field: "password", message: p)) }
         let name = body.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty || name.count > 100 { errors.append(.init(field: "displayName", message: "must be 1 to 100 characters")) }
+        if name.isEmpty || name.unicodeScalars.count > 100 { errors.append(.init(field: "displayName", message: "must be 1 to 100 characters")) }
         let role = Role(rawValue: body.role)
         if role == nil { errors.append(.init(field: "role", message: "unknown role")) }
         var district: DistrictCode?
@@ -175,7 +175,7 @@ struct UsersController {
         var errors: [Problem.FieldError] = []
         var changes = UserChanges()
         if let name = body.displayName?.trimmingCharacters(in: .whitespacesAndNewlines) {
-            if name.isEmpty || name.count > 100 { errors.append(.init(field: "displayName", message: "must be 1 to 100 characters")) }
+            if name.isEmpty || name.unicodeScalars.count > 100 { errors.append(.init(field: "displayName", message: "must be 1 to 100 characters")) }
             changes.displayName = name
         }
         if let raw = body.role {

@@ -42,6 +42,10 @@ public struct ProblemMiddleware: RouterMiddleware {
                 .conflict, type: "/problems/conflict", title: "Conflicting change",
                 detail: "Another change to the same data happened at the same time. Read it again and retry."
             ).response(requestID: context.requestID, instance: request.uri.path)
+        } catch let error as PSQLError where error.isUnstorableText {
+            // A NUL (or other character PostgreSQL text cannot hold) in a parameter or body field.
+            return Problem.malformedRequest("The request holds a character that cannot be stored (such as NUL).")
+                .response(requestID: context.requestID, instance: request.uri.path)
         } catch let error as HTTPError {
             return Problem.fromStatus(error.status, message: error.body)
                 .merging(headers: error.headers)
@@ -52,6 +56,11 @@ public struct ProblemMiddleware: RouterMiddleware {
                 .response(requestID: context.requestID, instance: request.uri.path)
         }
     }
+}
+
+extension PSQLError {
+    /// 22021 character_not_in_repertoire: text PostgreSQL cannot store, such as U+0000.
+    var isUnstorableText: Bool { serverInfo?[.sqlState] == "22021" }
 }
 
 extension Problem {

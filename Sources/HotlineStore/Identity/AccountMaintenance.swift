@@ -26,6 +26,12 @@ public enum AccountMaintenance {
     ) async throws -> String? {
         var unitKind: UnitKind?
         var unitDistrict: DistrictCode?
+        // A code of the right shape may still name no district (110103 was merged away): refuse it here, not with
+        // the foreign key's error.
+        if let districtCode, try await connection.query(
+            "SELECT 1 FROM hotline.districts WHERE code = \(districtCode.rawValue)", logger: logger).collect().isEmpty {
+            return "no district \(districtCode)"
+        }
         if let unitID {
             let rows = try await connection.query(
                 "SELECT kind, district_code FROM hotline.units WHERE id = \(unitID) AND active", logger: logger)

@@ -138,6 +138,12 @@ public struct TicketStore: Sendable {
     private func create(
         _ input: IntakeInput, id: UUID, as identity: Identity, now: Date, on connection: PostgresConnection, logger: Logger
     ) async throws -> Ticket {
+        // The district: a code of the right shape may still name none of the 16 (and no partition would take it).
+        if try await connection.query(
+            "SELECT 1 FROM hotline.districts WHERE code = \(input.location.districtCode.rawValue)", logger: logger
+        ).collect().isEmpty {
+            throw TicketStoreError.invalid(field: "location.districtCode", message: "not one of Beijing's 16 districts")
+        }
         // The class: must be an active class (not an area) of the catalogue.
         var category: (HandlingDirection, String?, TimeLimitTier)?
         for try await (direction, unit, tier) in try await connection.query(
