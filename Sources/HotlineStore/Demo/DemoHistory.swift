@@ -172,7 +172,7 @@ public struct DemoHistory: Sendable {
                 weak: street.map { setting.weak.contains($0) } ?? false, name: name, phone: phone,
                 reference: setting.reference, cipher: cipher)
         }
-        batch.events.sort { ($0.at, $0.ticket.uuidString) < ($1.at, $1.ticket.uuidString) }
+        batch.events.sort { ($0.at, $0.sequence) < ($1.at, $1.sequence) }
         return batch
     }
 
@@ -358,7 +358,8 @@ public struct DemoHistory: Sendable {
         for (at, kind, dispatch, unit, note, who) in events {
             rows.events.append(HistoryBatch.Event(
                 district: district.rawValue, ticket: ticketID, dispatch: dispatch, at: at, kind: kind, actorKind: "user",
-                actorID: who.0, actorName: who.1, actorRole: who.2, actorUnit: who.3, unit: unit, note: note, unitIDs: units))
+                actorID: who.0, actorName: who.1, actorRole: who.2, actorUnit: who.3, unit: unit, note: note, unitIDs: units,
+                sequence: rows.events.count))
         }
     }
 

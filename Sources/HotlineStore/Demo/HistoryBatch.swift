@@ -80,6 +80,8 @@ struct HistoryBatch {
         var unit: String?
         var note: String?
         var unitIDs: [String]
+        /// Order of making within the batch: the tie-break when two events share an instant.
+        var sequence = 0
     }
 
     var tickets: [Ticket] = []
@@ -226,10 +228,17 @@ struct COPYWriter {
         buffer.writeInteger(b ? UInt8(ascii: "t") : UInt8(ascii: "f"))
     }
 
+    /// Lowercase 8-4-4-4-12 hex, written directly (Foundation's `uuidString` formats through printf: slow here).
     mutating func uuid(_ u: UUID?) {
         guard let u else { return null() }
         separate()
-        buffer.writeString(u.uuidString.lowercased())
+        withUnsafeBytes(of: u.uuid) { bytes in
+            for (i, b) in bytes.enumerated() {
+                if i == 4 || i == 6 || i == 8 || i == 10 { buffer.writeInteger(UInt8(ascii: "-")) }
+                buffer.writeInteger(Self.hex[Int(b >> 4)])
+                buffer.writeInteger(Self.hex[Int(b & 0x0F)])
+            }
+        }
     }
 
     static let hex = Array("0123456789abcdef".utf8)

@@ -99,7 +99,9 @@ public struct HistoryGenerator: Sendable {
         func make(_ index: Int, _ number: Int64) -> Task<(HistoryBatch.Encoded, DemoHistory.Summary), Never> {
             let (start, count) = days[index]
             return Task {
-                let batch = model.generateDay(index, day: start, count: count, now: now, setting: setting, cipher: cipher)
+                // The day's stream follows from the seed and the calendar day (not its place in the range).
+                let dayNumber = CivilDate(start).daysSinceEpoch
+                let batch = model.generateDay(dayNumber, day: start, count: count, now: now, setting: setting, cipher: cipher)
                 var summary = DemoHistory.Summary()
                 summary.tickets = batch.tickets.count
                 summary.dispatches = batch.dispatches.count
