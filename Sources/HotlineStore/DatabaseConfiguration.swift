@@ -69,6 +69,16 @@ public struct DatabaseConfiguration: Sendable {
     ) async throws -> T {
         try await PostgresConnection.withConnection(configuration: try ownerConnectionConfiguration(), logger: logger, body)
     }
+
+    /// `count` owner connections, all open while `body` runs.
+    public func withOwnerConnections<T: Sendable>(
+        _ count: Int, logger: Logger, opened: [PostgresConnection] = [], _ body: ([PostgresConnection]) async throws -> T
+    ) async throws -> T {
+        if opened.count >= count { return try await body(opened) }
+        return try await withOwnerConnection(logger: logger) { connection in
+            try await withOwnerConnections(count, logger: logger, opened: opened + [connection], body)
+        }
+    }
 }
 
 extension PostgresConnection {

@@ -118,12 +118,14 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Seed: the same seed gives the same history.") var seed: Int = 12345
     @Flag(help: "Afterwards, time a plain COPY of the last day's rows into tables with the same indexes (rolled back), and print the ratio.")
     var compareCopy = false
+    @Option(help: "Writers (database connections), each generating a day and writing it.") var writers: Int = 2
 
     func run() async throws {
         let logger = try common.makeLogger(label: "hotline.generate")
         guard let first = AssessmentPeriod(from) else { throw CommandFailure("--from: a month such as 2025-12") }
         guard (1...120).contains(months) else { throw CommandFailure("--months: 1 to 120") }
         guard (1...100_000_000).contains(tickets) else { throw CommandFailure("--tickets: 1 to 100,000,000") }
+        guard (1...8).contains(writers) else { throw CommandFailure("--writers: 1 to 8") }
         guard let piiKey = env("PII_KEY") else {
             throw CommandFailure("the history encrypts requesters' data: set HOTLINE_PII_KEY (scripts/dev-db env has one)")
         }
@@ -138,9 +140,10 @@ struct Generate: AsyncParsableCommand {
         if compareCopy { compare = { reporter.comparison = $0 } }
         let progress: @Sendable (HistoryGenerator.Progress) -> Void = { reporter.report($0) }
         let configuration = try db.configuration()
-        let summary: DemoHistory.Summary = try await configuration.withOwnerConnection(logger: logger) { connection in
-            try await generator.run(on: connection, cipher: cipher, logger: logger, compareWithCopy: compare, progress: progress)
-        }
+        let compareCopy = compare
+        let summary = try await generator.run(
+            configuration: configuration, writers: writers, cipher: cipher, logger: logger, compareWithCopy: compareCopy,
+            progress: progress)
         reporter.finish()
         guard summary.tickets > 0 else {
             print("generate: nothing to do (the history of seed \(seed) over \(months) months from \(from) is complete)")

@@ -76,3 +76,40 @@ import Testing
         #expect(fingerprints.count == 2 && fingerprints[0] == fingerprints[1])
     }
 }
+
+/// `hotline generate`'s writer: exactly the tickets asked for, with two writers, and a second run adds nothing.
+@Suite struct HistoryGeneratorTests {
+    @Test func writesExactlyWhatWasAskedAndResumesToNothing() async throws {
+        try await withTestDatabase { config in
+            let logger = TestEnvironment.logger
+            let units = try UnitImport.parse(String(contentsOfFile: TestEnvironment.projectRoot + "/data/demo-units.csv", encoding: .utf8)).get()
+            try await config.withOwnerConnection(logger: logger) { c in _ = try await UnitImport.upsert(units, on: c, logger: logger) }
+            let from = CivilDate("2026-03-01")!.start, to = CivilDate("2026-03-08")!.start
+            let generator = HistoryGenerator(
+                model: DemoHistory(seed: 5, from: from, to: to, ticketsPerYear: 0), tickets: 2_500, creator: "generate")
+            let cipher = PersonalDataCipher(keyData: Data(repeating: 9, count: 32))
+            let first = try await generator.run(configuration: config, writers: 2, cipher: cipher, logger: logger)
+            #expect(first.tickets == 2_500)
+            #expect(first.events > first.tickets * 4)
+            let again = try await generator.run(configuration: config, writers: 2, cipher: cipher, logger: logger)
+            #expect(again == DemoHistory.Summary())
+            try await config.withOwnerConnection(logger: logger) { c in
+                var counts: [Int] = []
+                for try await (n, numbers, outside) in try await c.query("""
+                    SELECT count(*)::int, count(DISTINCT number)::int,
+                           count(*) FILTER (WHERE created_at < \(from) OR created_at >= \(to))::int
+                    FROM hotline.tickets WHERE created_by = 'generate'
+                    """, logger: logger).decode((Int, Int, Int).self) { counts = [n, numbers, outside] }
+                #expect(counts == [2_500, 2_500, 0])
+                // Every dispatch carries its ticket's latest reached callback, as the trigger would have set it.
+                let mismatched = try await c.first(Int.self, """
+                    SELECT count(*)::int FROM hotline.dispatches d
+                    JOIN LATERAL (SELECT at FROM hotline.callbacks cb WHERE cb.ticket_id = d.ticket_id AND cb.reached
+                                  ORDER BY at DESC LIMIT 1) cb ON true
+                    WHERE d.dispatched_at <= cb.at AND d.callback_at IS DISTINCT FROM cb.at
+                    """, logger: logger)
+                #expect(mismatched == 0)
+            }
+        }
+    }
+}

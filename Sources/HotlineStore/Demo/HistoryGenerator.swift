@@ -10,9 +10,9 @@ import PostgresNIO
 /// The rows arrive complete (unit lists, each dispatch's latest callback), so the insert triggers that would fill
 /// those in are switched off inside each day's transaction; callbacks still go in before dispatches.
 ///
-/// The next day is generated (in Swift, on another core) while the current one is written. A stopped run leaves
-/// whole days behind; run again and it carries on after the last day written (days are generated from the seed and
-/// the day's number, so the result is the same as one uninterrupted run).
+/// With two writers (connections), one generates a day in Swift while the other writes. A stopped run leaves whole
+/// days behind; run again and it writes the days still missing (each day's rows follow from the seed and the
+/// calendar day, so the result is the same as one uninterrupted run).
 public struct HistoryGenerator: Sendable {
     public var model: DemoHistory
     public var tickets: Int
@@ -65,81 +65,134 @@ public struct HistoryGenerator: Sendable {
         }
     }
 
-    /// Runs (or resumes) the generation; returns what this run wrote. `progress` is called after each day.
+    /// Runs (or resumes) the generation on one connection; returns what this run wrote.
     public func run(
         on connection: PostgresConnection, cipher: PersonalDataCipher, logger: Logger,
         compareWithCopy: (@Sendable (CopyComparison) -> Void)? = nil,
         progress: (@Sendable (Progress) -> Void)? = nil
     ) async throws -> DemoHistory.Summary {
+        try await run(on: [connection], cipher: cipher, logger: logger, compareWithCopy: compareWithCopy, progress: progress)
+    }
+
+    /// Runs (or resumes) the generation with `writers` owner connections of `configuration`.
+    public func run(
+        configuration: DatabaseConfiguration, writers: Int, cipher: PersonalDataCipher, logger: Logger,
+        compareWithCopy: (@Sendable (CopyComparison) -> Void)? = nil,
+        progress: (@Sendable (Progress) -> Void)? = nil
+    ) async throws -> DemoHistory.Summary {
+        try await configuration.withOwnerConnections(max(1, writers), logger: logger) { connections in
+            try await run(on: connections, cipher: cipher, logger: logger, compareWithCopy: compareWithCopy, progress: progress)
+        }
+    }
+
+    /// Runs (or resumes) the generation with one writer per connection (owner connections); each writer makes a day
+    /// and writes it, so with two writers one generates while the other writes. `progress` is called after each day.
+    public func run(
+        on connections: [PostgresConnection], cipher: PersonalDataCipher, logger: Logger,
+        compareWithCopy: (@Sendable (CopyComparison) -> Void)? = nil,
+        progress: (@Sendable (Progress) -> Void)? = nil
+    ) async throws -> DemoHistory.Summary {
+        guard let connection = connections.first else { return DemoHistory.Summary() }
         let reference = try await DemoHistory.reference(on: connection, logger: logger)
         let setting = model.setting(reference)
         let days = plan(calendar: setting.calendar)
-        // Carry on after the last day written.
-        var first = 0
-        let last = try await connection.first(Date?.self, """
-            SELECT max(created_at) FROM hotline.tickets
+        // Carry on with the days not written yet (each day is written whole or not at all).
+        var written = Set<Int>()
+        for try await day in try await connection.query(
+            """
+            SELECT DISTINCT ((created_at AT TIME ZONE 'Asia/Shanghai')::date - date '1970-01-01')::int
+            FROM hotline.tickets
             WHERE created_by = \(creator) AND created_at >= \(model.from) AND created_at < \(model.to)
-            """, logger: logger) ?? nil
-        if let last {
-            first = (days.lastIndex { $0.start <= last } ?? -1) + 1
-        }
-        let remaining = Array(days[first...].enumerated().map { (first + $0.offset, $0.element) })
-        let planned = remaining.reduce(0) { $0 + $1.1.count }
+            """, logger: logger
+        ).decode(Int32.self) { written.insert(Int(day)) }
+        let remaining = days.indices.filter { !written.contains(CivilDate(days[$0].start).daysSinceEpoch) && days[$0].count > 0 }
+        let planned = remaining.reduce(0) { $0 + days[$1].count }
         guard planned > 0 else { return DemoHistory.Summary() }
-        // Ticket numbers: one block from the shared sequence.
+        // Ticket numbers: one block from the shared sequence, handed out day by day.
         let lastNumber = try await connection.first(Int64.self, """
             SELECT setval('hotline.ticket_number_seq', nextval('hotline.ticket_number_seq') + \(planned) - 1)
             """, logger: logger) ?? Int64(planned)
-        var nextNumber = lastNumber - Int64(planned) + 1
-        try await Self.createStaging(on: connection, logger: logger)
+        var jobs: [(index: Int, firstNumber: Int64)] = []
+        var number = lastNumber - Int64(planned) + 1
+        for index in remaining {
+            jobs.append((index, number))
+            number += Int64(days[index].count)
+        }
+        for c in connections { try await Self.createStaging(on: c, logger: logger) }
 
         let model = self.model
         let creator = self.creator
         let now = model.to
-        func make(_ index: Int, _ number: Int64) -> Task<(HistoryBatch.Encoded, DemoHistory.Summary), Never> {
-            let (start, count) = days[index]
-            return Task {
-                // The day's stream follows from the seed and the calendar day (not its place in the range).
-                let dayNumber = CivilDate(start).daysSinceEpoch
-                let batch = model.generateDay(dayNumber, day: start, count: count, now: now, setting: setting, cipher: cipher)
-                var summary = DemoHistory.Summary()
-                summary.tickets = batch.tickets.count
-                summary.dispatches = batch.dispatches.count
-                summary.callbacks = batch.callbacks.count
-                summary.events = batch.events.count
-                return (batch.encode(firstNumber: number, creator: creator, dispatcher: "demo-operator"), summary)
+        let queue = DayQueue(jobs)
+        let tally = Tally(days: days.count, planned: planned)
+        let sample = try await withThrowingTaskGroup(of: HistoryBatch.Encoded?.self) { group in
+            for writer in connections {
+                group.addTask {
+                    var last: HistoryBatch.Encoded?
+                    while let job = await queue.next() {
+                        let (start, count) = days[job.index]
+                        // The day's stream follows from the seed and the calendar day (not its place in the range).
+                        let batch = model.generateDay(
+                            CivilDate(start).daysSinceEpoch, day: start, count: count, now: now, setting: setting, cipher: cipher)
+                        let encoded = batch.encode(firstNumber: job.firstNumber, creator: creator, dispatcher: "demo-operator")
+                        try await AccountMaintenance.inTransaction(writer, logger: logger) {
+                            try await Self.write(encoded, on: writer, logger: logger)
+                        }
+                        let p = await tally.add(batch, bytes: encoded.bytes, day: job.index + 1)
+                        progress?(p)
+                        last = encoded
+                    }
+                    return last
+                }
             }
+            var sample: HistoryBatch.Encoded?
+            for try await last in group where last != nil { sample = last }
+            return sample
         }
-        let started = ContinuousClock.now
-        var total = DemoHistory.Summary()
-        var bytes = 0
-        var pending = make(remaining[0].0, nextNumber)
-        nextNumber += Int64(remaining[0].1.count)
-        var lastEncoded: HistoryBatch.Encoded?
-        for (position, (index, _)) in remaining.enumerated() {
-            let (encoded, summary) = await pending.value
-            if position + 1 < remaining.count {
-                pending = make(remaining[position + 1].0, nextNumber)
-                nextNumber += Int64(remaining[position + 1].1.count)
-            }
-            try await AccountMaintenance.inTransaction(connection, logger: logger) {
-                try await Self.write(encoded, on: connection, logger: logger)
-            }
-            total.tickets += summary.tickets
-            total.dispatches += summary.dispatches
-            total.callbacks += summary.callbacks
-            total.events += summary.events
-            bytes += encoded.bytes
-            lastEncoded = encoded
-            progress?(Progress(
-                day: index + 1, days: days.count, tickets: total.tickets, ticketsPlanned: planned,
-                rows: total.tickets + total.dispatches + total.callbacks + total.events, bytes: bytes,
-                elapsed: ContinuousClock.now - started))
-        }
-        if let compareWithCopy, let sample = lastEncoded {
+        if let compareWithCopy, let sample {
             compareWithCopy(try await Self.plainCopy(sample, on: connection, logger: logger))
         }
-        return total
+        return await tally.summary
+    }
+
+    /// Hands the days out to the writers, in order.
+    actor DayQueue {
+        private var jobs: [(index: Int, firstNumber: Int64)]
+        private var position = 0
+
+        init(_ jobs: [(index: Int, firstNumber: Int64)]) { self.jobs = jobs }
+
+        func next() -> (index: Int, firstNumber: Int64)? {
+            guard position < jobs.count else { return nil }
+            defer { position += 1 }
+            return jobs[position]
+        }
+    }
+
+    /// What all writers have written so far.
+    actor Tally {
+        let days: Int
+        let planned: Int
+        let started = ContinuousClock.now
+        var summary = DemoHistory.Summary()
+        var bytes = 0
+
+        init(days: Int, planned: Int) {
+            self.days = days
+            self.planned = planned
+        }
+
+        func add(_ batch: HistoryBatch, bytes: Int, day: Int) -> Progress {
+            summary.tickets += batch.tickets.count
+            summary.dispatches += batch.dispatches.count
+            summary.callbacks += batch.callbacks.count
+            summary.events += batch.events.count
+            self.bytes += bytes
+            return Progress(
+                day: day, days: days, tickets: summary.tickets, ticketsPlanned: planned,
+                rows: summary.tickets + summary.dispatches + summary.callbacks + summary.events, bytes: self.bytes,
+                elapsed: ContinuousClock.now - started)
+        }
     }
 
     static let staging: [(name: String, table: String, columns: String)] = [
