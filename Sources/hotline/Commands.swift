@@ -334,6 +334,35 @@ struct DemoData: AsyncParsableCommand {
         } else {
             print("demo API client demo-centre: key in \(keyFile) still valid")
         }
+        try await Self.proactiveDemo(database, logger: logger)
+    }
+
+    /// A monthly theme for next month with its plan, turned into district tasks: what the planner opens first.
+    static func proactiveDemo(_ configuration: DatabaseConfiguration, logger: Logger) async throws {
+        let planner = Identity(kind: .user, id: "demo-planner", name: "planner", role: .proactivePlanner, districtCode: nil, unitID: nil)
+        let today = CivilDate(Date())
+        let next = CivilDate(year: today.year, month: today.month, day: 1)!.adding(months: 1)
+        let month = AssessmentPeriod(year: next.year, month: next.month).description
+        let created = try await Database(configuration: configuration, logger: logger).whileRunning { database in
+            let themes = ThemeStore(database: database)
+            guard try await themes.list(year: nil, as: planner, logger: logger).isEmpty else { return false }
+            let due = next.adding(months: 1).adding(days: -1)
+            let theme = try await themes.create(ThemeInput(
+                month: month, title: "老楼加装电梯", summary: "Lifts in old residential buildings: approval, funding, upkeep.",
+                leadUnitID: "dept.housing",
+                problems: [ThemeProblem(title: "加装电梯审批慢", categoryCode: "0503", districtCode: "110105"),
+                           ThemeProblem(title: "加装电梯后运维无人管", categoryCode: "0503", districtCode: "110108")],
+                plan: ThemePlanChange(
+                    policies: [ThemePlanItem(title: "简化加装电梯审批办法", ownerUnitId: "dept.housing", due: due)],
+                    tasks: [ThemePlanItem(title: "摸排无电梯老楼", ownerUnitId: "dept.housing", due: due),
+                            ThemePlanItem(title: "入户宣讲加装政策", ownerUnitId: "110105001", due: next.adding(days: 19),
+                                          districtCodes: ["110105"])],
+                    responsibilities: [ThemePlanItem(title: "区级统筹推进", ownerUnitId: "gov.110105", due: due)])),
+                as: planner, now: Date(), logger: logger)
+            _ = try await themes.convert(theme.id, districts: nil, as: planner, now: Date(), logger: logger)
+            return true
+        }
+        print(created ? "demo proactive governance: theme for \(month) with its district tasks" : "demo proactive governance: themes already there")
     }
 }
 
