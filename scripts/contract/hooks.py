@@ -7,12 +7,29 @@ supervisor for everything else. The logout gets a session of its own each time, 
 the token the rest of the run uses.
 """
 
+import ast
 import os
 import re
 import threading
 
 import requests
 import schemathesis
+
+# Python 3.11's ast.parse is not safe from two threads at once: the conversion of the tree to Python objects keeps a
+# recursion depth per interpreter, and two workers parsing together fail with "SystemError: AST constructor recursion
+# depth mismatch" (see CPython gh-106905). Hypothesis parses a module's source the first time it describes one of its
+# lambdas, which schemathesis' two workers do together early in the coverage phase, so the run would end with a
+# "Runtime Error" now and then. One parse at a time.
+_ast_parse = ast.parse
+_ast_lock = threading.Lock()
+
+
+def _parse_one_at_a_time(*args, **kwargs):
+    with _ast_lock:
+        return _ast_parse(*args, **kwargs)
+
+
+ast.parse = _parse_one_at_a_time
 
 BASE = os.environ["HOTLINE_CONTRACT_BASE_URL"]
 CA = os.environ.get("HOTLINE_CONTRACT_CA", True)
