@@ -2,9 +2,10 @@
 
 Each operation is called as an account that may do it, so that the run gets past the role checks into the handlers:
 the city admin for accounts and assessment parameters and publication, the Chaoyang district admin for a receiving
-unit's actions (it acts for its district government, where auto dispatch sends orders without a street), the centre
-supervisor for everything else. The logout gets a session of its own each time, so that logging out never revokes
-the token the rest of the run uses.
+unit's actions (it acts for its district government, where auto dispatch sends orders without a street), the
+proactive-governance planner for themes and proactive tasks (every district), the centre supervisor for everything
+else. The logout gets a session of its own each time, so that logging out never revokes the token the rest of the
+run uses.
 """
 
 import ast
@@ -61,6 +62,8 @@ def account_for(method: str, path: str) -> str:
         return "admin"
     if re.fullmatch(r"/api/v1/dispatches/\{id\}/(accept|contact|reply|return|extension)", path):
         return "chaoyang"
+    if path.startswith(("/api/v1/themes", "/api/v1/proactive-tasks")):
+        return "planner"
     return "supervisor"
 
 
