@@ -72,11 +72,18 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
 
     /// The same day `months` later; a day the month lacks becomes its last day (Jan 31 + 1 month = Feb 28 or 29).
+    /// (Like ``adding(days:)``, it may leave the years ``init(year:month:day:)`` accepts, and never traps.)
     public func adding(months: Int) -> CivilDate {
         let index = year * 12 + (month - 1) + months
         let y = index / 12
         let m = index % 12 + 1
-        return CivilDate(year: y, month: m, day: min(day, Self.daysIn(year: y, month: m)))!
+        return CivilDate(unchecked: y, month: m, day: min(day, Self.daysIn(year: y, month: m)))
+    }
+
+    private init(unchecked year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     /// Midnight at the start of this day, Beijing time.
@@ -129,6 +136,9 @@ public struct TaskSchedule: Sendable, Equatable, Codable {
 
     /// Why the schedule cannot be used, or nil.
     public var problem: String? {
+        if !ProactiveRules.years.contains(start.year) || !(end.map { ProactiveRules.years.contains($0.year) } ?? true) {
+            return "days from \(ProactiveRules.years.lowerBound)-01-01 to \(ProactiveRules.years.upperBound)-12-31"
+        }
         if let end, end < start { return "end is before start" }
         if let total, total > Self.maxOccurrences { return "more than \(Self.maxOccurrences) occurrences" }
         return nil
@@ -217,4 +227,8 @@ public enum ProactiveRules {
 
     /// How far ahead the scheduler writes occurrences into the ledger, so the next one is always visible.
     public static let horizonDays = 31
+
+    /// The years a schedule's start and end and a plan item's due day may fall in (as assessment periods): the
+    /// calendar arithmetic and the ledger's `YYYY-MM-DD` days stay well inside what ``CivilDate`` holds.
+    public static let years = 2000...2100
 }

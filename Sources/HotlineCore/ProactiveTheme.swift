@@ -85,11 +85,14 @@ public struct ThemePlan: Sendable, Equatable, Codable {
             var seen = Set<String>()
             for (i, item) in items.enumerated() {
                 let field = "plan.\(name)[\(i)]"
-                if item.title.trimmingCharacters(in: .whitespaces).isEmpty || item.title.count > 200 {
+                if item.title.trimmingCharacters(in: .whitespaces).isEmpty || item.title.unicodeScalars.count > 200 {
                     found.append(("\(field).title", "1 to 200 characters"))
                 }
+                if !ProactiveRules.years.contains(item.due.year) {
+                    found.append(("\(field).due", "a day from \(ProactiveRules.years.lowerBound)-01-01 to \(ProactiveRules.years.upperBound)-12-31"))
+                }
                 if let id = item.id {
-                    if id.isEmpty || id.count > 20 { found.append(("\(field).id", "1 to 20 characters")) }
+                    if id.isEmpty || id.unicodeScalars.count > 20 { found.append(("\(field).id", "1 to 20 characters")) }
                     if !seen.insert(id).inserted { found.append(("\(field).id", "used twice")) }
                 }
                 if name != "tasks", item.categoryCode != nil || item.districtCodes != nil {
@@ -136,7 +139,7 @@ public enum ThemeRules {
         var found: [(String, String)] = []
         if problems.isEmpty || problems.count > 3 { found.append(("problems", "1 to 3 problems")) }
         for (i, p) in problems.enumerated() {
-            if p.title.trimmingCharacters(in: .whitespaces).isEmpty || p.title.count > 200 {
+            if p.title.trimmingCharacters(in: .whitespaces).isEmpty || p.title.unicodeScalars.count > 200 {
                 found.append(("problems[\(i)].title", "1 to 200 characters"))
             }
             if let d = p.districtCode, DistrictCode(d) == nil { found.append(("problems[\(i)].districtCode", "not a district code")) }

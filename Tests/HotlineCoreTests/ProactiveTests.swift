@@ -41,6 +41,13 @@ private func day(_ text: String) -> CivilDate { CivilDate(text)! }
         #expect(day("2026-03-31").adding(months: -1) == day("2026-02-28"))
         #expect(day("2028-02-29").adding(months: -12) == day("2027-02-28"))
     }
+
+    /// Months past 9999 or before 1900 trapped (a monthly task from 9999-12-01, the effect of a task from 1900 took
+    /// the server down); like adding days, adding months now leaves that range without trapping.
+    @Test func addingMonthsNeverTraps() {
+        #expect(day("9999-12-31").adding(months: 1).description == "10000-01-31")
+        #expect(day("1900-01-31").adding(months: -12).description == "1899-01-31")
+    }
 }
 
 @Suite struct TaskScheduleTests {
@@ -103,6 +110,12 @@ private func day(_ text: String) -> CivilDate { CivilDate(text)! }
         #expect(TaskSchedule(kind: .monthly, start: day("2026-05-01"), end: day("2026-04-30")).problem == "end is before start")
         #expect(TaskSchedule(kind: .weekly, start: day("2026-01-01"), end: day("2040-01-01")).problem != nil, "over 530 weeks")
         #expect(TaskSchedule(kind: .weekly, start: day("2026-01-01"), end: day("2030-01-01")).problem == nil)
+        // Days from 2000 to 2100 only: the ledger's arithmetic and its YYYY-MM-DD days stay in range.
+        let range = "days from 2000-01-01 to 2100-12-31"
+        #expect(TaskSchedule(kind: .monthly, start: day("9999-12-01")).problem == range)
+        #expect(TaskSchedule(kind: .once, start: day("1999-12-31")).problem == range)
+        #expect(TaskSchedule(kind: .once, start: day("2100-12-01"), end: day("2101-01-01")).problem == range)
+        #expect(TaskSchedule(kind: .yearly, start: day("2000-01-01"), end: day("2100-12-31")).problem == nil)
     }
 
     @Test func overdueFromTheDayAfterTheDueDay() {
@@ -131,6 +144,11 @@ private func day(_ text: String) -> CivilDate { CivilDate(text)! }
                     ThemePlanItem(id: "t1", title: "b", ownerUnitId: "x", due: day("2027-03-31"))])
         let fields = Set(plan.problems.map(\.0))
         #expect(fields == ["plan.policies[0].title", "plan.policies[0]", "plan.tasks[0].districtCodes", "plan.tasks[1].id"])
+        let late = ThemePlan(tasks: [ThemePlanItem(title: "a", ownerUnitId: "x", due: day("2101-01-01"))])
+        #expect(late.problems.map(\.0) == ["plan.tasks[0].due"])
+        // Lengths in code points, as the database counts: 150 decomposed é are 150 characters but 300 code points.
+        let long = ThemePlan(tasks: [ThemePlanItem(title: String(repeating: "e\u{301}", count: 150), ownerUnitId: "x", due: day("2027-03-31"))])
+        #expect(long.problems.map(\.0) == ["plan.tasks[0].title"])
         #expect(!ThemeRules.problemsProblem([]).isEmpty)
         #expect(ThemeRules.problemsProblem([ThemeProblem(title: "x", categoryCode: "0101", districtCode: "110105", streetCode: "110108001")])
             .map(\.0) == ["problems[0].streetCode"])

@@ -150,7 +150,7 @@ struct ProactiveTasksController {
         guard let raw = context.parameters.get("n"), let n = Int(raw), n >= 1 else { throw Problem.notFound("No such occurrence.") }
         let body = try await request.decodeJSON(as: CompleteOccurrence.self, context: context)
         let report = body.report.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !report.isEmpty, report.count <= 4000 else {
+        guard !report.isEmpty, report.unicodeScalars.count <= 4000 else {
             throw Problem.validation([.init(field: "report", message: "1 to 4000 characters")])
         }
         let (task, occurrences) = try await store.complete(id, occurrence: n, report: report, as: context.identity, now: clock.now, logger: context.logger)

@@ -18,13 +18,26 @@ public final class RouteTable: Sendable {
         patterns.withLock { $0 = loaded }
     }
 
-    /// The methods a path has, or none when no route has this path.
+    /// The methods a path has, or none when no route has this path. Like the router, the most specific pattern
+    /// wins (a literal segment before a capture, segment by segment): `/themes/suggestions` has GET only, even
+    /// though `/themes/{id}` would also match it with PATCH.
     func methods(for path: String) -> [String] {
         let segments = path.split(separator: "/")
         return patterns.withLock { patterns in
-            patterns.filter { p in
+            let matching = patterns.filter { p in
                 p.segments.count == segments.count && zip(p.segments, segments).allSatisfy(Self.matches)
-            }.flatMap(\.methods)
+            }
+            guard let best = matching.map({ Self.specificity($0.segments) }).min(by: { $0.lexicographicallyPrecedes($1) })
+            else { return [] }
+            return matching.filter { Self.specificity($0.segments) == best }.flatMap(\.methods)
+        }
+    }
+
+    /// Per segment: 0 for a literal, 1 for a capture with a prefix or suffix, 2 for a bare capture.
+    static func specificity(_ segments: [Substring]) -> [Int] {
+        segments.map { s in
+            guard s.contains("{") else { return 0 }
+            return s.first == "{" && s.last == "}" ? 2 : 1
         }
     }
 

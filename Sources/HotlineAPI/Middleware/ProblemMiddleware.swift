@@ -59,8 +59,9 @@ public struct ProblemMiddleware: RouterMiddleware {
 }
 
 extension PSQLError {
-    /// 22021 character_not_in_repertoire: text PostgreSQL cannot store, such as U+0000.
-    var isUnstorableText: Bool { serverInfo?[.sqlState] == "22021" }
+    /// Text PostgreSQL cannot store, such as U+0000: 22021 character_not_in_repertoire in text, 22P05
+    /// untranslatable_character in jsonb (`\u0000`, as in a theme's problems and plan).
+    var isUnstorableText: Bool { ["22021", "22P05"].contains(serverInfo?[.sqlState] ?? "") }
 }
 
 extension Problem {

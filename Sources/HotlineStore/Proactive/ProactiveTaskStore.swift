@@ -245,9 +245,16 @@ public struct ProactiveTaskStore: Sendable {
     /// Checks the references of a task (class, streets, units, theme) against the catalogue.
     static func check(_ input: ProactiveTaskInput, on c: PostgresConnection, logger: Logger) async throws {
         if let problem = input.schedule.problem { throw ProactiveStoreError.invalid(field: "schedule", message: problem) }
+        // Lengths as the database counts them (code points, not grapheme clusters).
         let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        if title.isEmpty || title.count > 200 { throw ProactiveStoreError.invalid(field: "title", message: "1 to 200 characters") }
-        if input.description.count > 4000 { throw ProactiveStoreError.invalid(field: "description", message: "at most 4000 characters") }
+        if title.isEmpty || title.unicodeScalars.count > 200 { throw ProactiveStoreError.invalid(field: "title", message: "1 to 200 characters") }
+        if input.description.unicodeScalars.count > 4000 {
+            throw ProactiveStoreError.invalid(field: "description", message: "at most 4000 characters")
+        }
+        // A code of the right shape may name no district (110103): no partition would take the row.
+        let isDistrict = try await !c.query(
+            "SELECT 1 FROM hotline.districts WHERE code = \(input.districtCode.rawValue)", logger: logger).collect().isEmpty
+        if !isDistrict { throw ProactiveStoreError.invalid(field: "districtCode", message: "no district \(input.districtCode)") }
         let isClass = try await !c.query(
             "SELECT 1 FROM hotline.categories WHERE code = \(input.categoryCode) AND length(code) = 4 AND active",
             logger: logger).collect().isEmpty

@@ -89,11 +89,25 @@ public struct ThemeStore: Sendable {
     static func check(_ theme: Theme, on c: PostgresConnection, logger: Logger) async throws {
         func invalid(_ field: String, _ message: String) -> ProactiveStoreError { .invalid(field: field, message: message) }
         guard ThemeRules.isMonth(theme.month) else { throw invalid("month", "a month such as 2027-03") }
+        // Lengths as the database counts them (code points, not grapheme clusters).
         let title = theme.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        if title.isEmpty || title.count > 200 { throw invalid("title", "1 to 200 characters") }
-        if theme.summary.count > 4000 { throw invalid("summary", "at most 4000 characters") }
+        if title.isEmpty || title.unicodeScalars.count > 200 { throw invalid("title", "1 to 200 characters") }
+        if theme.summary.unicodeScalars.count > 4000 { throw invalid("summary", "at most 4000 characters") }
         if let (field, message) = ThemeRules.problemsProblem(theme.problems).first { throw invalid(field, message) }
         if let (field, message) = theme.plan.problems.first { throw invalid(field, message) }
+        // District codes of the right shape that name none of the districts (110103 was merged away in 2010).
+        var districts = Set<String>()
+        for try await code in try await c.query("SELECT code FROM hotline.districts", logger: logger).decode(String.self) {
+            districts.insert(code)
+        }
+        for (i, p) in theme.problems.enumerated() where p.districtCode.map({ !districts.contains($0) }) ?? false {
+            throw invalid("problems[\(i)].districtCode", "no district \(p.districtCode ?? "")")
+        }
+        for (i, t) in theme.plan.tasks.enumerated() {
+            if let unknown = t.districtCodes?.first(where: { !districts.contains($0) }) {
+                throw invalid("plan.tasks[\(i)].districtCodes", "no district \(unknown)")
+            }
+        }
         let units = Array(theme.plan.ownerUnits.union([theme.leadUnitID]).union(theme.problems.compactMap(\.streetCode)))
         var kinds: [String: String] = [:]
         for try await (id, kind) in try await c.query(
@@ -199,6 +213,9 @@ public struct ThemeStore: Sendable {
                 allDistricts.append(code)
             }
             let named = theme.problems.compactMap { $0.districtCode ?? $0.streetCode.map { String($0.prefix(6)) } }
+            if let unknown = districts?.first(where: { !allDistricts.contains($0.rawValue) }) {
+                throw ProactiveStoreError.invalid(field: "districtCodes", message: "no district \(unknown)")
+            }
             let problemDistricts = allDistricts.filter { named.contains($0) }
             let monthStart = CivilDate("\(theme.month)-01")!
             var result: [ConvertedTask] = []
