@@ -275,6 +275,8 @@ import Testing
             #expect((try await desk.get("chaoyang", "/api/v1/proactive-tasks").1["items"] as? [JSON])?.count == 2)
             #expect(try await desk.get("operator", "/api/v1/proactive-tasks").0 == 403)
             #expect(try await desk.post("housing", "/api/v1/proactive-tasks/\(jianwai)/occurrences/1/complete", #"{"report":"done"}"#).0 == 200)
+            let (refused, closed) = try await desk.send("chaoyang", .patch, "/api/v1/proactive-tasks/\(jianwai)", #"{"status":"cancelled"}"#)
+            #expect(refused == 409 && closed["type"] as? String == "/problems/task-closed", "a done task is not cancelled")
             // Pages: one item each, the cursor leads to the other.
             let (_, page1) = try await desk.get("planner", "/api/v1/proactive-tasks?limit=1")
             let cursor = try #require(page1["nextCursor"] as? String)

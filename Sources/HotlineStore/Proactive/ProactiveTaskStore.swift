@@ -366,6 +366,8 @@ public struct ProactiveTaskStore: Sendable {
         try await database.withIdentity(identity, logger: logger) { c in
             guard var task = try await Self.load(id, on: c, lock: true, logger: logger) else { throw ProactiveStoreError.notFound }
             if task.storedStatus == .cancelled { throw ProactiveStoreError.taskClosed(status: "cancelled") }
+            // A task closed out in full stays on the record as done: it is not cancelled afterwards.
+            if patch.cancel, task.storedStatus == .done { throw ProactiveStoreError.taskClosed(status: "done") }
             let today = CivilDate(now)
             var input = ProactiveTaskInput(
                 districtCode: DistrictCode(task.districtCode)!, title: patch.title ?? task.title,
