@@ -15,7 +15,7 @@ requester_phone_enc, requester_name_masked, requester_phone_masked, street_code,
 channel, unit_ids, supervised, merged_into, answer, next_deadline, created_by, created_at, updated_at, closed_at,
 exempted_at, exemption_reason FROM hotline.ticket_view
 WHERE (NULL::text IS NULL OR status = NULL)
-  AND (NULL::text IS NULL OR district_code = NULL)
+  AND (:v6::text IS NULL OR district_code = :v6)
   AND (NULL::text IS NULL OR street_code = NULL)
   AND (NULL::text IS NULL OR unit_ids @> ARRAY[NULL::text])
   AND (NULL::text IS NULL OR category_code = NULL)
