@@ -233,6 +233,11 @@ public struct TicketStore: Sendable {
 
     /// Tickets the caller may see, newest first, without their dispatches.
     public func list(_ filter: TicketFilter, as identity: Identity, now: Date, logger: Logger) async throws -> [Ticket] {
+        var filter = filter
+        // A district admin sees their district's rows only (row-level security); saying so in the query changes no
+        // result but lets PostgreSQL prune the other districts' partitions, instead of reading each one's newest rows
+        // only to filter them all out (first page: 200 ms → 0.1 ms at 200,000 tickets; scripts/bench).
+        if filter.districtCode == nil, identity.role == .districtAdmin { filter.districtCode = identity.districtCode }
         let pattern = filter.query.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
         return try await database.withIdentity(identity, logger: logger) { connection in
