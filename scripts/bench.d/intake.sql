@@ -15,43 +15,44 @@ SELECT kind, id, name, role, district_code, unit_id FROM hotline.auth_resolve(:v
 BEGIN;
 SELECT hotline.set_identity(:v3, :v4, :v5,
                             NULL, NULL);
+SELECT 1 FROM hotline.districts WHERE code = :v6;
 SELECT direction, default_unit_id, tier FROM hotline.categories
-WHERE code = :v6 AND active AND parent_code IS NOT NULL;
-SELECT kind, district_code FROM hotline.units WHERE id = :v7 AND active;
+WHERE code = :v7 AND active AND parent_code IS NOT NULL;
+SELECT kind, district_code FROM hotline.units WHERE id = :v8 AND active;
 INSERT INTO hotline.tickets (
     district_code, id, number, status, type, category_code, tier, title, description,
     requester_name_enc, requester_phone_enc, requester_phone_hash, requester_name_masked,
     requester_phone_masked, street_code, address, lat, lon, urgent, channel, unit_ids, lead_unit_id,
     answer, next_deadline, created_by, created_at, updated_at, closed_at)
 VALUES (
-    :v8, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid,
+    :v6, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid,
     'BJ' || to_char(:v9::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
          || lpad(nextval('hotline.ticket_number_seq')::text, 8, '0'),
-    :v10, :v11, :v6, :v12,
+    :v10, :v11, :v7, :v12,
     :v13, :v14, :v15, :v16,
     :v17, :v18,
-    :v19, :v7,
+    :v19, :v8,
     :v20, NULL, NULL, :v21,
-    :v22, :v23, :v7, NULL,
+    :v22, :v23, :v8, NULL,
     :v24, :v4, :v9, :v9, NULL)
 RETURNING number;
 INSERT INTO hotline.dispatches (
     district_code, id, ticket_id, unit_id, role, whistle, status, dispatched_at, dispatched_by,
     sign_by, respond_by, handle_by, next_deadline, unit_ids)
-VALUES (:v8, (lpad(to_hex(:u2_hi::bigint), 16, '0') || lpad(to_hex(:u2_lo::bigint), 16, '0'))::uuid, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, :v7, :v25,
+VALUES (:v6, (lpad(to_hex(:u2_hi::bigint), 16, '0') || lpad(to_hex(:u2_lo::bigint), 16, '0'))::uuid, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, :v8, :v25,
         :v21, :v26, :v9, :v4, :v24,
         :v27, :v28, :v24, :v23);
 INSERT INTO hotline.ticket_events (
     district_code, ticket_id, dispatch_id, at, kind, actor_kind, actor_id, actor_name, actor_role,
     actor_unit_id, unit_id, note, data, unit_ids)
-VALUES (:v8, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, NULL, :v9, :v29,
+VALUES (:v6, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, NULL, :v9, :v29,
         :v3, :v4, :v30, :v5,
         NULL, NULL, NULL, :v31::jsonb, :v23);
 INSERT INTO hotline.ticket_events (
     district_code, ticket_id, dispatch_id, at, kind, actor_kind, actor_id, actor_name, actor_role,
     actor_unit_id, unit_id, note, data, unit_ids)
-VALUES (:v8, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, (lpad(to_hex(:u2_hi::bigint), 16, '0') || lpad(to_hex(:u2_lo::bigint), 16, '0'))::uuid, :v9, :v10,
+VALUES (:v6, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, (lpad(to_hex(:u2_hi::bigint), 16, '0') || lpad(to_hex(:u2_lo::bigint), 16, '0'))::uuid, :v9, :v10,
         :v3, :v4, :v30, :v5,
-        NULL, :v7, :v32, :v33::jsonb, :v23);
+        NULL, :v8, :v32, :v33::jsonb, :v23);
 COMMIT;
 SELECT id, name_zh FROM hotline.units WHERE id = ANY(:v23);
