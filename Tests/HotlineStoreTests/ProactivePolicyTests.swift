@@ -19,7 +19,7 @@ import Testing
                 ProactiveTaskInput(
                     districtCode: DistrictCode("110105")!, title: "巡查", categoryCode: "0601", streetCodes: ["110105001"],
                     mode: .area, schedule: TaskSchedule(kind: .once, start: CivilDate("2026-11-01")!)),
-                as: Fixtures.identity("chaoyang", ids: ids), now: Date(timeIntervalSince1970: 1_795_000_000), logger: TestEnvironment.logger)
+                as: Fixtures.identity("chaoyang", ids: ids), now: Date(timeIntervalSince1970: 1_795_000_000), logger: TestEnvironment.logger).0
         }
     }
 

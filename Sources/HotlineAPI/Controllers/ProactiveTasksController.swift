@@ -106,9 +106,8 @@ struct ProactiveTasksController {
             districtCode: body.districtCode, title: body.title, description: body.description ?? "",
             categoryCode: body.categoryCode, streetCodes: body.streetCodes ?? [], unitIDs: body.unitIds, mode: body.mode,
             schedule: body.schedule.schedule, themeID: body.themeId)
-        let task = try await store.create(input, as: context.identity, now: clock.now, logger: context.logger)
+        let (task, occurrences) = try await store.create(input, as: context.identity, now: clock.now, logger: context.logger)
         context.logger.info("proactive task created", metadata: ["task": "\(task.id)", "district": "\(task.districtCode)"])
-        let (_, occurrences) = try await store.get(task.id, as: context.identity, logger: context.logger) ?? (task, [])
         var response = try ProactiveTaskBody(task, occurrences: occurrences, today: today).response(from: request, context: context)
         response.status = .created
         response.headers[.location] = "/api/v1/proactive-tasks/\(task.id.uuidString.lowercased())"
@@ -139,8 +138,7 @@ struct ProactiveTasksController {
             }
             patch.cancel = true
         }
-        let task = try await store.update(id, patch, as: context.identity, now: clock.now, logger: context.logger)
-        let (_, occurrences) = try await store.get(task.id, as: context.identity, logger: context.logger) ?? (task, [])
+        let (task, occurrences) = try await store.update(id, patch, as: context.identity, now: clock.now, logger: context.logger)
         return ProactiveTaskBody(task, occurrences: occurrences, today: today)
     }
 

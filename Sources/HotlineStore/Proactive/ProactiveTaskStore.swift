@@ -235,10 +235,13 @@ public struct ProactiveTaskStore: Sendable {
     // MARK: writing
 
     /// Creates a task and writes its first occurrences into the ledger (up to ``ProactiveRules/horizonDays`` ahead).
-    public func create(_ input: ProactiveTaskInput, as identity: Identity, now: Date, logger: Logger) async throws -> ProactiveTask {
+    public func create(
+        _ input: ProactiveTaskInput, as identity: Identity, now: Date, logger: Logger
+    ) async throws -> (ProactiveTask, [ProactiveOccurrence]) {
         try await database.withIdentity(identity, logger: logger) { c in
             let id = try await Self.insert(input, by: identity, now: now, on: c, logger: logger)
-            return try await Self.load(id, on: c, lock: false, logger: logger)!
+            let task = try await Self.load(id, on: c, lock: false, logger: logger)!
+            return (task, try await Self.occurrences(of: task, on: c, logger: logger))
         }
     }
 
@@ -362,7 +365,9 @@ public struct ProactiveTaskStore: Sendable {
 
     /// Changes a task (district admins and planners). Moving the end cancels open occurrences beyond it, or lets
     /// the ledger run further; cancelling closes every open occurrence.
-    public func update(_ id: UUID, _ patch: ProactiveTaskPatch, as identity: Identity, now: Date, logger: Logger) async throws -> ProactiveTask {
+    public func update(
+        _ id: UUID, _ patch: ProactiveTaskPatch, as identity: Identity, now: Date, logger: Logger
+    ) async throws -> (ProactiveTask, [ProactiveOccurrence]) {
         try await database.withIdentity(identity, logger: logger) { c in
             guard var task = try await Self.load(id, on: c, lock: true, logger: logger) else { throw ProactiveStoreError.notFound }
             if task.storedStatus == .cancelled { throw ProactiveStoreError.taskClosed(status: "cancelled") }
@@ -428,7 +433,8 @@ public struct ProactiveTaskStore: Sendable {
                 _ = try await Self.materialise(task, through: today.adding(days: ProactiveRules.horizonDays), now: now, on: c, logger: logger)
                 try await Self.refresh(taskID: id, today: today, on: c, logger: logger)
             }
-            return try await Self.load(id, on: c, lock: false, logger: logger)!
+            let updated = try await Self.load(id, on: c, lock: false, logger: logger)!
+            return (updated, try await Self.occurrences(of: updated, on: c, logger: logger))
         }
     }
 
