@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // Already Hummingbird's and PostgresNIO's: named for NIOPosix's event loops as the global executor.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // Already Hummingbird's: named for the proactive scheduler, a service beside the server.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         // Test-only: a verifying HTTPS client (already a dependency of HummingbirdTesting).
@@ -68,6 +70,8 @@ let package = Package(
                 "HotlineAPI",
                 "HotlineStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

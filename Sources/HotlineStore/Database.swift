@@ -70,14 +70,11 @@ extension Database {
 }
 
 extension PostgresConnection {
-    /// `SELECT hotline.set_identity(kind, id, role, district, unit)`: values travel as bound parameters.
+    /// `SELECT hotline.set_identity(kind, id, role, district, unit)`: values travel as bound parameters, through a
+    /// named prepared statement (every request runs it).
     public func setIdentity(_ identity: Identity, logger: Logger) async throws {
         // Consume the result: an error raised by the function arrives with the rows.
-        _ = try await query(
-            """
-            SELECT hotline.set_identity(\(identity.kind.rawValue), \(identity.id), \(identity.role.rawValue),
-                                        \(identity.districtCode?.rawValue), \(identity.unitID))
-            """, logger: logger).collect()
+        for try await _ in try await execute(SetIdentity(identity: identity), logger: logger) {}
     }
 }
 
@@ -98,4 +95,24 @@ extension Database {
             return try await body(self)
         }
     }
+}
+
+/// `hotline.set_identity(...)` as a named prepared statement.
+struct SetIdentity: PostgresPreparedStatement {
+    static let sql = "SELECT hotline.set_identity($1, $2, $3, $4, $5)"
+    typealias Row = PostgresRow
+
+    var identity: Identity
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(identity.kind.rawValue)
+        bindings.append(identity.id)
+        bindings.append(identity.role.rawValue)
+        bindings.append(identity.districtCode?.rawValue)
+        bindings.append(identity.unitID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }

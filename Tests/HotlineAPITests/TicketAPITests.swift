@@ -465,6 +465,58 @@ import Testing
         }
     }
 
+    /// Every list filter alone and together: each query names only the conditions asked for (TicketListQuery), so
+    /// each has its own SQL; the district admin's unfiltered pages run as prepared statements.
+    @Test func listFiltersSelectTheirTickets() async throws {
+        try await withSeededApp { app in
+            let desk = try await Desk(app, accounts: ["operator", "chaoyang"])
+            let a = try await desk.intake()
+            app.clock.advance(by: 60)
+            let b = try await desk.intake(category: "0502")
+            app.clock.advance(by: 60)
+            let c = try await desk.intake(street: nil, district: "110108")
+            app.clock.advance(by: 60)
+            let d = try await desk.intake(#","dispatch":"manual""#)
+            let (ia, ib, ic, id) = (Self.id(a), Self.id(b), Self.id(c), Self.id(d))
+            func ids(_ query: String, as who: String = "operator") async throws -> [String] {
+                let (status, page) = try await desk.get(who, "/api/v1/tickets?\(query)")
+                #expect(status == 200, "\(query): \(page)")
+                return (page["items"] as? [JSON] ?? []).map(Self.id)
+            }
+            let bCreated = try #require(b["createdAt"] as? String)
+            let cases: [(String, [String])] = [
+                ("", [id, ic, ib, ia]),
+                ("status=received", [id]),
+                ("categoryCode=0502", [ib]),
+                ("districtCode=110108", [ic]),
+                ("streetCode=110105001", [id, ib, ia]),
+                ("unitId=110105001", [ib, ia]),
+                ("type=complaint", [id, ic, ib, ia]),
+                ("type=help", []),
+                ("from=\(bCreated)", [id, ic, ib]),
+                ("to=\(bCreated)", [ia]),
+                ("q=\(try #require(a["number"] as? String))", [ia]),
+                ("q=drilling", [id, ic, ib, ia]),
+                ("q=50%25_off", []),
+                ("districtCode=110105&categoryCode=0601", [id, ia]),
+                ("districtCode=110105&status=dispatched&from=\(bCreated)&overdue=false", [ib]),
+            ]
+            for (query, expected) in cases {
+                #expect(try await ids(query) == expected, "\(query)")
+            }
+            // The district admin: own district only, paged one at a time (the prepared district shapes).
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let (_, page) = try await desk.get("chaoyang", "/api/v1/tickets?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                seen += (page["items"] as? [JSON] ?? []).map(Self.id)
+                cursor = page["nextCursor"] as? String
+            } while cursor != nil
+            #expect(seen == [id, ib, ia])
+            #expect(try await ids("districtCode=110108", as: "chaoyang") == [])
+        }
+    }
+
     @Test func listsPageByCursor() async throws {
         try await withSeededApp { app in
             let desk = try await Desk(app, accounts: ["operator"])

@@ -117,8 +117,3 @@ struct AuthController {
             role: identity.role.rawValue, districtCode: identity.districtCode?.rawValue, unitId: identity.unitID)
     }
 }
-
-extension Date {
-    /// `2026-11-30T06:41:30Z`: how the API writes instants.
-    var iso8601: String { formatted(.iso8601) }
-}

@@ -121,7 +121,7 @@ struct TicketsController {
             String(input.urgent), input.channel.rawValue, String(input.autoDispatch), input.answer ?? "",
         ]
         let joined = parts.map { "\($0.utf8.count):\($0)" }.joined()
-        return SHA256.hash(data: Data(joined.utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(joined.utf8)).lowercaseHex
     }
 
     @Sendable func intake(_ request: Request, context: AuthenticatedContext) async throws -> Response {

@@ -70,11 +70,8 @@ public struct AuthStore: Sendable {
     /// The identity a bearer secret stands for at `now`, or nil (unknown, expired, revoked, disabled).
     public func resolve(tokenHash: String, now: Date, logger: Logger) async throws -> Identity? {
         try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT kind, id, name, role, district_code, unit_id FROM hotline.auth_resolve(\(tokenHash), \(now))",
-                logger: logger)
-            for try await (kind, id, name, role, district, unit) in rows.decode(
-                (String, String, String, String, String?, String?).self
+            for try await (kind, id, name, role, district, unit) in try await connection.execute(
+                ResolveBearer(tokenHash: tokenHash, now: now), logger: logger
             ) {
                 guard let kind = Identity.Kind(rawValue: kind), let role = Role(rawValue: role) else { return nil }
                 return Identity(
@@ -94,4 +91,22 @@ public struct AuthStore: Sendable {
             return false
         }
     }
+}
+
+/// `hotline.auth_resolve(token hash, now)` as a named prepared statement: every authenticated request runs it.
+struct ResolveBearer: PostgresPreparedStatement {
+    static let sql = "SELECT kind, id, name, role, district_code, unit_id FROM hotline.auth_resolve($1, $2)"
+    typealias Row = (String, String, String, String, String?, String?)
+
+    var tokenHash: String
+    var now: Date
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(tokenHash)
+        bindings.append(now)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HotlineCore
 import HummingbirdBcrypt
 import NIOPosix
 
@@ -50,6 +51,6 @@ public enum Tokens {
 
     /// What the database stores and looks up: hex SHA-256 of the whole secret.
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(secret.utf8)).lowercaseHex
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HotlineCore
 
 /// Encrypts requesters' personal data (AES-256-GCM) and makes the keyed hash that finds repeat callers without
 /// decrypting (HMAC-SHA256). Both keys derive (HKDF) from one secret from configuration (`HOTLINE_PII_KEY`, 32
@@ -60,7 +61,6 @@ public struct PersonalDataCipher: Sendable {
     /// Keyed hash of a normalised phone number, hex: equal numbers give equal hashes; without the key it reveals
     /// nothing (a plain hash of an 11-digit number would be brute-forced in seconds).
     public func phoneHash(_ normalizedPhone: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(normalizedPhone.utf8), using: hashKey)
-            .map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data(normalizedPhone.utf8), using: hashKey).lowercaseHex
     }
 }

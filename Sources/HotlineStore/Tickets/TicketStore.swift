@@ -3,6 +3,7 @@ import HotlineCore
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// Why a ticket operation could not be done, in the store's terms (the API maps these to problems).
 public enum TicketStoreError: Error, Equatable {
@@ -90,6 +91,7 @@ public struct TicketStore: Sendable {
     let database: Database
     let cipher: PersonalDataCipher
     public let policy: DeadlinePolicy
+    let unitNameCache = UnitNameCache()
 
     public init(database: Database, cipher: PersonalDataCipher, policy: DeadlinePolicy = DeadlinePolicy()) {
         self.database = database
@@ -138,28 +140,27 @@ public struct TicketStore: Sendable {
     private func create(
         _ input: IntakeInput, id: UUID, as identity: Identity, now: Date, on connection: PostgresConnection, logger: Logger
     ) async throws -> Ticket {
-        // The district: a code of the right shape may still name none of the 16 (and no partition would take it).
-        if try await connection.query(
-            "SELECT 1 FROM hotline.districts WHERE code = \(input.location.districtCode.rawValue)", logger: logger
-        ).collect().isEmpty {
+        // The district (a code of the right shape may still name none of the 16, and no partition would take it),
+        // the class (an active class of the catalogue, not an area) and the street: one round trip.
+        var references: IntakeReferences.Row?
+        for try await row in try await connection.execute(
+            IntakeReferences(
+                districtCode: input.location.districtCode.rawValue, categoryCode: input.categoryCode,
+                streetCode: input.location.streetCode),
+            logger: logger) { references = row }
+        guard let references, references.districtExists else {
             throw TicketStoreError.invalid(field: "location.districtCode", message: "not one of Beijing's 16 districts")
         }
-        // The class: must be an active class (not an area) of the catalogue.
-        var category: (HandlingDirection, String?, TimeLimitTier)?
-        for try await (direction, unit, tier) in try await connection.query(
-            """
-            SELECT direction, default_unit_id, tier FROM hotline.categories
-            WHERE code = \(input.categoryCode) AND active AND parent_code IS NOT NULL
-            """, logger: logger
-        ).decode((String, String?, String).self) {
-            if let d = HandlingDirection(rawValue: direction), let t = TimeLimitTier(rawValue: tier) { category = (d, unit, t) }
-        }
-        guard let (direction, defaultUnit, classTier) = category else {
+        guard let direction = references.direction.flatMap(HandlingDirection.init(rawValue:)),
+              let classTier = references.tier.flatMap(TimeLimitTier.init(rawValue:))
+        else {
             throw TicketStoreError.invalid(field: "categoryCode", message: "not an active class of the dispatch catalogue")
         }
-        if let street = input.location.streetCode {
-            let unit = try await unitKind(street, on: connection, logger: logger)
-            guard unit?.0 == .street, unit?.1 == input.location.districtCode else {
+        let defaultUnit = references.defaultUnit
+        if input.location.streetCode != nil {
+            guard references.streetKind == UnitKind.street.rawValue,
+                  references.streetDistrict == input.location.districtCode.rawValue
+            else {
                 throw TicketStoreError.invalid(field: "location.streetCode", message: "not a street-level unit of district \(input.location.districtCode)")
             }
         }
@@ -196,27 +197,36 @@ public struct TicketStore: Sendable {
         }
         let nameSealed = ByteBuffer(bytes: try cipher.seal(input.requesterName, context: Self.context(id, "name")))
         let phoneSealed = ByteBuffer(bytes: try cipher.seal(input.requesterPhone, context: Self.context(id, "phone")))
-        let rows = try await connection.query(
-            """
-            INSERT INTO hotline.tickets (
-                district_code, id, number, status, type, category_code, tier, title, description,
-                requester_name_enc, requester_phone_enc, requester_phone_hash, requester_name_masked,
-                requester_phone_masked, street_code, address, lat, lon, urgent, channel, unit_ids, lead_unit_id,
-                answer, next_deadline, created_by, created_at, updated_at, closed_at)
-            VALUES (
-                \(input.location.districtCode.rawValue), \(id),
-                'BJ' || to_char(\(now)::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
-                     || lpad(nextval('hotline.ticket_number_seq')::text, 8, '0'),
-                \(ticket.status.rawValue), \(input.type.rawValue), \(input.categoryCode), \(tier.rawValue),
-                \(input.title), \(input.description), \(nameSealed), \(phoneSealed),
-                \(cipher.phoneHash(input.requesterPhone)), \(PersonalData.maskName(input.requesterName)),
-                \(PersonalData.maskPhone(input.requesterPhone)), \(location.streetCode),
-                \(input.location.address), \(input.location.lat), \(input.location.lon), \(input.urgent),
-                \(input.channel.rawValue), \(ticket.unitIDs), \(ticket.liveLead?.unitID), \(ticket.answer),
-                \(ticket.nextDeadline), \(identity.id), \(now), \(now), \(ticket.closedAt))
-            RETURNING number
-            """, logger: logger)
-        for try await number in rows.decode(String.self) { ticket.number = number }
+        var values = PostgresBindings()
+        values.append(input.location.districtCode.rawValue)
+        values.append(id)
+        values.append(now)
+        values.append(ticket.status.rawValue)
+        values.append(input.type.rawValue)
+        values.append(input.categoryCode)
+        values.append(tier.rawValue)
+        values.append(input.title)
+        values.append(input.description)
+        values.append(nameSealed)
+        values.append(phoneSealed)
+        values.append(cipher.phoneHash(input.requesterPhone))
+        values.append(PersonalData.maskName(input.requesterName))
+        values.append(PersonalData.maskPhone(input.requesterPhone))
+        values.append(location.streetCode)
+        values.append(input.location.address)
+        values.append(input.location.lat)
+        values.append(input.location.lon)
+        values.append(input.urgent)
+        values.append(input.channel.rawValue)
+        values.append(ticket.unitIDs)
+        values.append(ticket.liveLead?.unitID)
+        values.append(ticket.answer)
+        values.append(ticket.nextDeadline)
+        values.append(identity.id)
+        values.append(ticket.closedAt)
+        for try await number in try await connection.execute(InsertTicket(bindings: values), logger: logger) {
+            ticket.number = number
+        }
         try await insertDispatches(ticket.dispatches, of: ticket, on: connection, logger: logger)
         try await insertEvents(events, of: ticket, by: identity, at: now, on: connection, logger: logger)
         return ticket
@@ -240,29 +250,26 @@ public struct TicketStore: Sendable {
         if filter.districtCode == nil, identity.role == .districtAdmin { filter.districtCode = identity.districtCode }
         let pattern = filter.query.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let query = TicketListQuery(filter, pattern: pattern, now: now)
         return try await database.withIdentity(identity, logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: Self.ticketColumns) FROM hotline.ticket_view
-                WHERE (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
-                  AND (\(filter.districtCode?.rawValue)::text IS NULL OR district_code = \(filter.districtCode?.rawValue))
-                  AND (\(filter.streetCode)::text IS NULL OR street_code = \(filter.streetCode))
-                  AND (\(filter.unitID)::text IS NULL OR unit_ids @> ARRAY[\(filter.unitID)::text])
-                  AND (\(filter.categoryCode)::text IS NULL OR category_code = \(filter.categoryCode))
-                  AND (\(filter.type?.rawValue)::text IS NULL OR type = \(filter.type?.rawValue))
-                  AND (\(filter.overdue)::boolean IS NULL
-                       OR (next_deadline IS NOT NULL AND next_deadline < \(now)) = \(filter.overdue))
-                  AND (\(filter.from)::timestamptz IS NULL OR created_at >= \(filter.from))
-                  AND (\(filter.to)::timestamptz IS NULL OR created_at < \(filter.to))
-                  AND (\(pattern)::text IS NULL OR number = \(filter.query) OR title ILIKE \(pattern)
-                       OR description ILIKE \(pattern))
-                  AND (\(filter.after?.0)::timestamptz IS NULL OR (created_at, id) < (\(filter.after?.0), \(filter.after?.1)))
-                ORDER BY created_at DESC, id DESC
-                LIMIT \(filter.limit)
-                """, logger: logger)
-            var tickets: [Ticket] = []
-            for try await row in rows { tickets.append(try decodeTicket(row)) }
-            return tickets
+            func page<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Ticket]
+            where Statement.Row == PostgresRow {
+                var tickets: [Ticket] = []
+                for try await row in try await connection.execute(statement, logger: logger) { tickets.append(try decodeTicket(row)) }
+                return tickets
+            }
+            switch query.shape {
+            case .all: return try await page(TicketPageAll(bindings: query.bindings))
+            case .allAfter: return try await page(TicketPageAllAfter(bindings: query.bindings))
+            case .district: return try await page(TicketPageDistrict(bindings: query.bindings))
+            case .districtAfter: return try await page(TicketPageDistrictAfter(bindings: query.bindings))
+            case nil:
+                var tickets: [Ticket] = []
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: query.sql, binds: query.bindings), logger: logger) {
+                    tickets.append(try decodeTicket(row))
+                }
+                return tickets
+            }
         }
     }
 
@@ -310,16 +317,22 @@ public struct TicketStore: Sendable {
         }
     }
 
-    /// Unit names for display.
+    /// Unit names for display. Names change rarely (an import of units), and every ticket response shows them, so
+    /// they are kept for a minute (``UnitNameCache``) instead of being read again on every request.
     public func unitNames(_ ids: [String], logger: Logger) async throws -> [String: String] {
         guard !ids.isEmpty else { return [:] }
-        return try await database.withConnection { connection in
-            var names: [String: String] = [:]
+        var (names, missing) = unitNameCache.lookup(ids, now: ContinuousClock.now)
+        guard !missing.isEmpty else { return names }
+        let found = try await database.withConnection { connection in
+            var found: [String: String] = [:]
             for try await (id, name) in try await connection.query(
-                "SELECT id, name_zh FROM hotline.units WHERE id = ANY(\(ids))", logger: logger
-            ).decode((String, String).self) { names[id] = name }
-            return names
+                "SELECT id, name_zh FROM hotline.units WHERE id = ANY(\(missing))", logger: logger
+            ).decode((String, String).self) { found[id] = name }
+            return found
         }
+        unitNameCache.store(found, now: ContinuousClock.now)
+        names.merge(found) { _, new in new }
+        return names
     }
 
     // MARK: acting
@@ -436,7 +449,7 @@ public struct TicketStore: Sendable {
     ) async throws -> Ticket? {
         if lock {
             // Lock through the base table (a view with CASE columns cannot be locked); visibility is the same policy.
-            _ = try await connection.query("SELECT 1 FROM hotline.tickets WHERE id = \(id) FOR UPDATE", logger: logger).collect()
+            for try await _ in try await connection.execute(LockTicketByID(id: id), logger: logger) {}
         }
         var ticket: Ticket?
         for try await row in try await connection.execute(TicketByID(id: id), logger: logger) { ticket = try decodeTicket(row) }
@@ -448,15 +461,8 @@ public struct TicketStore: Sendable {
     }
 
     func dispatches(of ticket: Ticket, on connection: PostgresConnection, logger: Logger) async throws -> [Dispatch] {
-        let rows = try await connection.query(
-            """
-            SELECT id, unit_id, role, whistle, status, dispatched_at, dispatched_by, sign_by, respond_by, handle_by,
-                   accepted_at, contacted_at, replied_at, reply_outcome, reply_text, return_reason, extension_state,
-                   extension_until, extension_reason, closed_at, responded_in_time
-            FROM hotline.dispatches
-            WHERE district_code = \(ticket.location.districtCode.rawValue) AND ticket_id = \(ticket.id)
-            ORDER BY dispatched_at, id
-            """, logger: logger)
+        let rows = try await connection.execute(
+            DispatchesOfTicket(districtCode: ticket.location.districtCode.rawValue, ticketID: ticket.id), logger: logger)
         var result: [Dispatch] = []
         for try await row in rows {
             let r = row.makeRandomAccess()
@@ -528,16 +534,23 @@ public struct TicketStore: Sendable {
 
     func insertDispatches(_ dispatches: [Dispatch], of ticket: Ticket, on connection: PostgresConnection, logger: Logger) async throws {
         for d in dispatches {
+            var values = PostgresBindings()
+            values.append(ticket.location.districtCode.rawValue)
+            values.append(d.id)
+            values.append(ticket.id)
+            values.append(d.unitID)
+            values.append(d.role.rawValue)
+            values.append(d.whistle)
+            values.append(d.status.rawValue)
+            values.append(d.dispatchedAt)
+            values.append(d.dispatchedBy)
+            values.append(d.deadlines.signBy)
+            values.append(d.deadlines.respondBy)
+            values.append(d.deadlines.handleBy)
+            values.append(d.nextDeadline)
+            values.append(ticket.unitIDs)
             do {
-                try await connection.query(
-                    """
-                    INSERT INTO hotline.dispatches (
-                        district_code, id, ticket_id, unit_id, role, whistle, status, dispatched_at, dispatched_by,
-                        sign_by, respond_by, handle_by, next_deadline, unit_ids)
-                    VALUES (\(ticket.location.districtCode.rawValue), \(d.id), \(ticket.id), \(d.unitID), \(d.role.rawValue),
-                            \(d.whistle), \(d.status.rawValue), \(d.dispatchedAt), \(d.dispatchedBy), \(d.deadlines.signBy),
-                            \(d.deadlines.respondBy), \(d.deadlines.handleBy), \(d.nextDeadline), \(ticket.unitIDs))
-                    """, logger: logger)
+                for try await _ in try await connection.execute(InsertDispatch(bindings: values), logger: logger) {}
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
                 throw TicketStoreError.invalid(field: "unitId", message: "no unit \(d.unitID)")
             }
@@ -548,35 +561,56 @@ public struct TicketStore: Sendable {
         _ events: [EventDraft], of ticket: Ticket, by identity: Identity, at now: Date, on connection: PostgresConnection,
         logger: Logger
     ) async throws {
-        for e in events {
-            let data = String(decoding: try JSONEncoder().encode(e.data), as: UTF8.self)
-            try await connection.query(
-                """
-                INSERT INTO hotline.ticket_events (
-                    district_code, ticket_id, dispatch_id, at, kind, actor_kind, actor_id, actor_name, actor_role,
-                    actor_unit_id, unit_id, note, data, unit_ids)
-                VALUES (\(ticket.location.districtCode.rawValue), \(ticket.id), \(e.dispatchID), \(now), \(e.kind),
-                        \(identity.kind.rawValue), \(identity.id), \(identity.name), \(identity.role.rawValue),
-                        \(identity.actingUnit), \(e.unitID), \(e.note), \(data)::jsonb, \(ticket.unitIDs))
-                """, logger: logger)
+        guard !events.isEmpty else { return }
+        let entries = events.map {
+            EventEntry(dispatchId: $0.dispatchID?.uuidString.lowercased(), kind: $0.kind, unitId: $0.unitID, note: $0.note, data: $0.data)
         }
+        var values = PostgresBindings()
+        values.append(ticket.location.districtCode.rawValue)
+        values.append(ticket.id)
+        values.append(now)
+        values.append(identity.kind.rawValue)
+        values.append(identity.id)
+        values.append(identity.name)
+        values.append(identity.role.rawValue)
+        values.append(identity.actingUnit)
+        values.append(String(decoding: try JSONEncoder().encode(entries), as: UTF8.self))
+        values.append(ticket.unitIDs)
+        for try await _ in try await connection.execute(InsertEvents(bindings: values), logger: logger) {}
     }
 }
 
-/// A ticket by id through `ticket_view`, as a named prepared statement. The id names no district, so PostgreSQL plans
-/// all sixteen partitions under row-level security: about 1.5 ms a read as an unnamed statement (docs/benchmarks.md).
-/// Prepared once per pooled connection, it soon runs on a generic plan and skips that work.
-struct TicketByID: PostgresPreparedStatement {
-    static let sql = "SELECT \(TicketStore.ticketColumns) FROM hotline.ticket_view WHERE id = $1"
-    typealias Row = PostgresRow
+/// One timeline entry as `InsertEvents` reads it from its JSON array.
+private struct EventEntry: Encodable {
+    var dispatchId: String?
+    var kind: String
+    var unitId: String?
+    var note: String?
+    var data: [String: String]
+}
 
-    var id: UUID
+/// Unit names read recently, each kept for `lifetime` (a minute): a renamed unit shows its new name within that.
+final class UnitNameCache: Sendable {
+    private let entries = Mutex<[String: (name: String, read: ContinuousClock.Instant)]>([:])
+    let lifetime: Duration
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings()
-        bindings.append(id)
-        return bindings
+    init(lifetime: Duration = .seconds(60)) { self.lifetime = lifetime }
+
+    /// The names still fresh, and the ids to read.
+    func lookup(_ ids: [String], now: ContinuousClock.Instant) -> (names: [String: String], missing: [String]) {
+        entries.withLock { entries in
+            var names: [String: String] = [:]
+            var missing: [String] = []
+            for id in Set(ids) {
+                if let entry = entries[id], now - entry.read < lifetime { names[id] = entry.name } else { missing.append(id) }
+            }
+            return (names, missing)
+        }
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+    func store(_ names: [String: String], now: ContinuousClock.Instant) {
+        entries.withLock { entries in
+            for (id, name) in names { entries[id] = (name, now) }
+        }
+    }
 }

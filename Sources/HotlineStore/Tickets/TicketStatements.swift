@@ -1,0 +1,267 @@
+import Foundation
+import HotlineCore
+import PostgresNIO
+
+// The hot statements of the ticket workflow, as named prepared statements (PostgresNIO's
+// `PostgresPreparedStatement`): each is prepared once per pooled connection and then runs without being parsed or
+// planned again, as pgbench `-M prepared` runs them. Unnamed statements are planned on every execution, and for a
+// statement over the sixteen district partitions under row-level security that planning costs more than the
+// execution (about 1.5 ms for a ticket read by id: docs/benchmarks.md).
+
+/// A ticket by id through `ticket_view`. The id names no district, so an unnamed statement would plan all sixteen
+/// partitions every time; prepared, it soon runs on a generic plan.
+struct TicketByID: PostgresPreparedStatement {
+    static let sql = "SELECT \(TicketStore.ticketColumns) FROM hotline.ticket_view WHERE id = $1"
+    typealias Row = PostgresRow
+
+    var id: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+/// Locks a ticket for an action (through the base table: a view with CASE columns cannot be locked).
+struct LockTicketByID: PostgresPreparedStatement {
+    static let sql = "SELECT 1 FROM hotline.tickets WHERE id = $1 FOR UPDATE"
+    typealias Row = Int32
+
+    var id: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Int32 { try row.decode(Int32.self) }
+}
+
+/// A ticket's dispatches, oldest first.
+struct DispatchesOfTicket: PostgresPreparedStatement {
+    static let sql = """
+        SELECT id, unit_id, role, whistle, status, dispatched_at, dispatched_by, sign_by, respond_by, handle_by,
+               accepted_at, contacted_at, replied_at, reply_outcome, reply_text, return_reason, extension_state,
+               extension_until, extension_reason, closed_at, responded_in_time
+        FROM hotline.dispatches
+        WHERE district_code = $1 AND ticket_id = $2
+        ORDER BY dispatched_at, id
+        """
+    typealias Row = PostgresRow
+
+    var districtCode: String
+    var ticketID: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(districtCode)
+        bindings.append(ticketID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+/// What an intake checks against the reference data, in one round trip instead of three: whether the district is
+/// one of the sixteen, the class (an active class, not an area: its direction, default unit and tier) and the
+/// street named, if any (its kind and district). A missing class or street comes back as NULLs.
+struct IntakeReferences: PostgresPreparedStatement {
+    static let sql = """
+        SELECT EXISTS (SELECT 1 FROM hotline.districts WHERE code = $1),
+               c.direction, c.default_unit_id, c.tier, u.kind, u.district_code
+        FROM (VALUES (1)) AS one (x)
+        LEFT JOIN hotline.categories c ON c.code = $2 AND c.active AND c.parent_code IS NOT NULL
+        LEFT JOIN hotline.units u ON u.id = $3 AND u.active
+        """
+    typealias Row = (districtExists: Bool, direction: String?, defaultUnit: String?, tier: String?, streetKind: String?, streetDistrict: String?)
+
+    var districtCode: String
+    var categoryCode: String
+    var streetCode: String?
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(districtCode)
+        bindings.append(categoryCode)
+        bindings.append(streetCode)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let (exists, direction, unit, tier, kind, district) = try row.decode((Bool, String?, String?, String?, String?, String?).self)
+        return (exists, direction, unit, tier, kind, district)
+    }
+}
+
+/// Inserts a new ticket; its number comes from the sequence (`BJ` + Beijing date + eight digits).
+struct InsertTicket: PostgresPreparedStatement {
+    static let sql = """
+        INSERT INTO hotline.tickets (
+            district_code, id, number, status, type, category_code, tier, title, description,
+            requester_name_enc, requester_phone_enc, requester_phone_hash, requester_name_masked,
+            requester_phone_masked, street_code, address, lat, lon, urgent, channel, unit_ids, lead_unit_id,
+            answer, next_deadline, created_by, created_at, updated_at, closed_at)
+        VALUES (
+            $1, $2, 'BJ' || to_char($3::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
+                         || lpad(nextval('hotline.ticket_number_seq')::text, 8, '0'),
+            $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
+            $3, $3, $26)
+        RETURNING number
+        """
+    typealias Row = String
+
+    var bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
+}
+
+/// Inserts one dispatch (its ticket's unit list is taken by the insert trigger).
+struct InsertDispatch: PostgresPreparedStatement {
+    static let sql = """
+        INSERT INTO hotline.dispatches (
+            district_code, id, ticket_id, unit_id, role, whistle, status, dispatched_at, dispatched_by,
+            sign_by, respond_by, handle_by, next_deadline, unit_ids)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        """
+    typealias Row = PostgresRow
+
+    var bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+/// Appends an action's timeline entries in one statement: `$9` is a JSON array of
+/// `{"dispatchId", "kind", "unitId", "note", "data"}`, inserted in array order (so ids, from the sequence, follow
+/// it). The insert trigger fills the actor's kind, id and role, and the unit list, from the transaction's identity
+/// and the ticket for the app role.
+struct InsertEvents: PostgresPreparedStatement {
+    static let sql = """
+        INSERT INTO hotline.ticket_events (
+            district_code, ticket_id, dispatch_id, at, kind, actor_kind, actor_id, actor_name, actor_role,
+            actor_unit_id, unit_id, note, data, unit_ids)
+        SELECT $1, $2, (e.v ->> 'dispatchId')::uuid, $3, e.v ->> 'kind', $4, $5, $6, $7, $8, e.v ->> 'unitId',
+               e.v ->> 'note', coalesce(e.v -> 'data', '{}'::jsonb), $10
+        FROM jsonb_array_elements($9::text::jsonb) WITH ORDINALITY AS e (v, n)
+        ORDER BY e.n
+        """
+    typealias Row = PostgresRow
+
+    var bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+/// The ticket list's SQL for one filter: only the conditions the filter sets, each value bound, newest first by the
+/// keyset `(created_at, id)`. Naming only what is asked lets PostgreSQL prune partitions on the district and use
+/// the `(district_code, created_at, id)` index; the four unfiltered shapes (everything, or one district; first page or
+/// after a cursor) are what list screens ask for most and run as named prepared statements.
+struct TicketListQuery {
+    enum Shape { case all, allAfter, district, districtAfter }
+
+    private(set) var sql = ""
+    private(set) var bindings = PostgresBindings()
+    private(set) var shape: Shape?
+
+    init(_ filter: TicketFilter, pattern: String?, now: Date) {
+        var conditions: [String] = []
+        var count = 0
+        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            bindings.append(value)
+            count += 1
+            return "$\(count)"
+        }
+        if let district = filter.districtCode { conditions.append("district_code = \(bind(district.rawValue))") }
+        if let status = filter.status { conditions.append("status = \(bind(status.rawValue))") }
+        if let street = filter.streetCode { conditions.append("street_code = \(bind(street))") }
+        if let unit = filter.unitID { conditions.append("unit_ids @> ARRAY[\(bind(unit))::text]") }
+        if let category = filter.categoryCode { conditions.append("category_code = \(bind(category))") }
+        if let type = filter.type { conditions.append("type = \(bind(type.rawValue))") }
+        if let overdue = filter.overdue {
+            let before = bind(now)
+            conditions.append(overdue
+                ? "next_deadline < \(before)"
+                : "(next_deadline IS NULL OR next_deadline >= \(before))")
+        }
+        if let from = filter.from { conditions.append("created_at >= \(bind(from))") }
+        if let to = filter.to { conditions.append("created_at < \(bind(to))") }
+        if let query = filter.query, let pattern {
+            let exact = bind(query), like = bind(pattern)
+            conditions.append("(number = \(exact) OR title ILIKE \(like) OR description ILIKE \(like))")
+        }
+        if let (at, id) = filter.after { conditions.append("(created_at, id) < (\(bind(at)), \(bind(id)))") }
+        let limit = bind(Int64(filter.limit))
+        sql = "SELECT \(TicketStore.ticketColumns) FROM hotline.ticket_view"
+            + (conditions.isEmpty ? "" : "\nWHERE " + conditions.joined(separator: "\n  AND "))
+            + "\nORDER BY created_at DESC, id DESC\nLIMIT \(limit)"
+
+        var onlyDistrictAndCursor = filter
+        onlyDistrictAndCursor.districtCode = nil
+        onlyDistrictAndCursor.after = nil
+        guard onlyDistrictAndCursor.isUnfiltered else { return }
+        switch (filter.districtCode != nil, filter.after != nil) {
+        case (false, false): shape = .all
+        case (false, true): shape = .allAfter
+        case (true, false): shape = .district
+        case (true, true): shape = .districtAfter
+        }
+    }
+
+    /// The SQL of a prepared shape: what `init` builds for such a filter.
+    static func shapeSQL(_ shape: Shape) -> String {
+        var filter = TicketFilter()
+        if shape == .district || shape == .districtAfter { filter.districtCode = DistrictCode("110105") }
+        if shape == .allAfter || shape == .districtAfter { filter.after = (Date(timeIntervalSince1970: 0), UUID()) }
+        return TicketListQuery(sqlOnly: filter).sql
+    }
+
+    private init(sqlOnly filter: TicketFilter) {
+        self.init(filter, pattern: nil, now: Date(timeIntervalSince1970: 0))
+    }
+}
+
+extension TicketFilter {
+    /// No condition but the keyset limit.
+    var isUnfiltered: Bool {
+        districtCode == nil && status == nil && streetCode == nil && unitID == nil && categoryCode == nil && type == nil
+            && overdue == nil && from == nil && to == nil && query == nil && after == nil
+    }
+}
+
+struct TicketPageAll: PostgresPreparedStatement {
+    static let sql = TicketListQuery.shapeSQL(.all)
+    typealias Row = PostgresRow
+    var bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+struct TicketPageAllAfter: PostgresPreparedStatement {
+    static let sql = TicketListQuery.shapeSQL(.allAfter)
+    typealias Row = PostgresRow
+    var bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+struct TicketPageDistrict: PostgresPreparedStatement {
+    static let sql = TicketListQuery.shapeSQL(.district)
+    typealias Row = PostgresRow
+    var bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+struct TicketPageDistrictAfter: PostgresPreparedStatement {
+    static let sql = TicketListQuery.shapeSQL(.districtAfter)
+    typealias Row = PostgresRow
+    var bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
