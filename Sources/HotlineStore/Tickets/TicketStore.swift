@@ -392,52 +392,85 @@ public struct TicketStore: Sendable {
 
     // MARK: rows
 
-    static let ticketColumns = """
-        district_code, id, number, status, type, category_code, tier, title, description, requester_name_enc,
-        requester_phone_enc, requester_name_masked, requester_phone_masked, street_code, address, lat, lon, urgent,
-        channel, unit_ids, supervised, merged_into, answer, next_deadline, created_by, created_at, updated_at, closed_at,
-        exempted_at, exemption_reason
-        """
+    /// The columns of `ticket_view` a ticket is read from, in the order they are selected: decoding reads them by
+    /// position (a name lookup per column and row showed in the list's profile).
+    enum Column: String, CaseIterable {
+        case districtCode = "district_code"
+        case id = "id"
+        case number = "number"
+        case status = "status"
+        case type = "type"
+        case categoryCode = "category_code"
+        case tier = "tier"
+        case title = "title"
+        case description = "description"
+        case requesterNameEnc = "requester_name_enc"
+        case requesterPhoneEnc = "requester_phone_enc"
+        case requesterNameMasked = "requester_name_masked"
+        case requesterPhoneMasked = "requester_phone_masked"
+        case streetCode = "street_code"
+        case address = "address"
+        case lat = "lat"
+        case lon = "lon"
+        case urgent = "urgent"
+        case channel = "channel"
+        case unitIds = "unit_ids"
+        case supervised = "supervised"
+        case mergedInto = "merged_into"
+        case answer = "answer"
+        case nextDeadline = "next_deadline"
+        case createdBy = "created_by"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case closedAt = "closed_at"
+        case exemptedAt = "exempted_at"
+        case exemptionReason = "exemption_reason"
+
+        var index: Int { Self.allCases.firstIndex(of: self)! }
+    }
+
+    static let ticketColumns = Column.allCases.map(\.rawValue).joined(separator: ", ")
 
     func decodeTicket(_ row: PostgresRow) throws -> Ticket {
         let r = row.makeRandomAccess()
-        guard let district = DistrictCode(try r["district_code"].decode(String.self)),
-              let status = TicketStatus(rawValue: try r["status"].decode(String.self)),
-              let type = RequestType(rawValue: try r["type"].decode(String.self)),
-              let tier = TimeLimitTier(rawValue: try r["tier"].decode(String.self)),
-              let channel = IntakeChannel(rawValue: try r["channel"].decode(String.self))
+        typealias C = Column
+        guard let district = DistrictCode(try r[C.districtCode].decode(String.self)),
+              let status = TicketStatus(rawValue: try r[C.status].decode(String.self)),
+              let type = RequestType(rawValue: try r[C.type].decode(String.self)),
+              let tier = TimeLimitTier(rawValue: try r[C.tier].decode(String.self)),
+              let channel = IntakeChannel(rawValue: try r[C.channel].decode(String.self))
         else { throw PostgresError.protocol("unexpected ticket row") }
         // The view hands ciphertext to the centre only; everyone else gets the masked forms.
-        let id = try r["id"].decode(UUID.self)
+        let id = try r[C.id].decode(UUID.self)
         let requester: Requester
-        if let name = try r["requester_name_enc"].decode(ByteBuffer?.self),
-           let phone = try r["requester_phone_enc"].decode(ByteBuffer?.self) {
+        if let name = try r[C.requesterNameEnc].decode(ByteBuffer?.self),
+           let phone = try r[C.requesterPhoneEnc].decode(ByteBuffer?.self) {
             requester = Requester(
                 name: try cipher.open(Array(buffer: name), context: Self.context(id, "name")),
                 phone: try cipher.open(Array(buffer: phone), context: Self.context(id, "phone")), masked: false)
         } else {
             requester = Requester(
-                name: try r["requester_name_masked"].decode(String.self),
-                phone: try r["requester_phone_masked"].decode(String.self), masked: true)
+                name: try r[C.requesterNameMasked].decode(String.self),
+                phone: try r[C.requesterPhoneMasked].decode(String.self), masked: true)
         }
         var ticket = Ticket(
-            id: id, number: try r["number"].decode(String.self), status: status, type: type,
-            categoryCode: try r["category_code"].decode(String.self), tier: tier,
-            title: try r["title"].decode(String.self), description: try r["description"].decode(String.self),
+            id: id, number: try r[C.number].decode(String.self), status: status, type: type,
+            categoryCode: try r[C.categoryCode].decode(String.self), tier: tier,
+            title: try r[C.title].decode(String.self), description: try r[C.description].decode(String.self),
             requester: requester,
             location: Location(
-                districtCode: district, streetCode: try r["street_code"].decode(String?.self),
-                address: try r["address"].decode(String.self), lat: try r["lat"].decode(Double?.self),
-                lon: try r["lon"].decode(Double?.self)),
-            urgent: try r["urgent"].decode(Bool.self), channel: channel,
-            unitIDs: try r["unit_ids"].decode([String].self), supervised: try r["supervised"].decode(Bool.self),
-            mergedInto: try r["merged_into"].decode(UUID?.self), answer: try r["answer"].decode(String?.self),
-            createdBy: try r["created_by"].decode(String.self), createdAt: try r["created_at"].decode(Date.self),
-            updatedAt: try r["updated_at"].decode(Date.self), closedAt: try r["closed_at"].decode(Date?.self),
+                districtCode: district, streetCode: try r[C.streetCode].decode(String?.self),
+                address: try r[C.address].decode(String.self), lat: try r[C.lat].decode(Double?.self),
+                lon: try r[C.lon].decode(Double?.self)),
+            urgent: try r[C.urgent].decode(Bool.self), channel: channel,
+            unitIDs: try r[C.unitIds].decode([String].self), supervised: try r[C.supervised].decode(Bool.self),
+            mergedInto: try r[C.mergedInto].decode(UUID?.self), answer: try r[C.answer].decode(String?.self),
+            createdBy: try r[C.createdBy].decode(String.self), createdAt: try r[C.createdAt].decode(Date.self),
+            updatedAt: try r[C.updatedAt].decode(Date.self), closedAt: try r[C.closedAt].decode(Date?.self),
             dispatches: [])
-        ticket.storedNextDeadline = try r["next_deadline"].decode(Date?.self)
-        ticket.exemptedAt = try r["exempted_at"].decode(Date?.self)
-        ticket.exemptionReason = try r["exemption_reason"].decode(String?.self)
+        ticket.storedNextDeadline = try r[C.nextDeadline].decode(Date?.self)
+        ticket.exemptedAt = try r[C.exemptedAt].decode(Date?.self)
+        ticket.exemptionReason = try r[C.exemptionReason].decode(String?.self)
         return ticket
     }
 
@@ -613,4 +646,9 @@ final class UnitNameCache: Sendable {
             for (id, name) in names { entries[id] = (name, now) }
         }
     }
+}
+
+extension PostgresRandomAccessRow {
+    /// A ticket column by its position in `TicketStore.ticketColumns`.
+    subscript(_ column: TicketStore.Column) -> PostgresCell { self[column.index] }
 }
