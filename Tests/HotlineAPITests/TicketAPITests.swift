@@ -6,6 +6,7 @@ import HotlineTestSupport
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PostgresNIO
 import Testing
 
 /// The life of a request over HTTP on a real database: intake, dispatch, handling, callback, and every side road.
@@ -514,6 +515,57 @@ import Testing
             } while cursor != nil
             #expect(seen == [id, ib, ia])
             #expect(try await ids("districtCode=110108", as: "chaoyang") == [])
+        }
+    }
+
+    /// A unit's list comes from `ticket_units` (sql/0013), which follows each ticket's unit list: the handler's own
+    /// list, page by page, and any list filtered by a unit, within the caller's own visibility.
+    @Test func unitListsFollowTheTicketsUnits() async throws {
+        try await withSeededApp { app in
+            let desk = try await Desk(app, accounts: ["operator", "chaoyang", "haidian", "chaoyang-street", "haidian-street", "housing"])
+            let t1 = Self.id(try await desk.intake())
+            app.clock.advance(by: 60)
+            let t2 = Self.id(try await desk.intake())
+            app.clock.advance(by: 60)
+            let t3 = Self.id(try await desk.intake(street: "110108001", district: "110108"))
+            func ids(_ who: String, _ query: String = "") async throws -> [String] {
+                var seen: [String] = []
+                var cursor: String?
+                repeat {
+                    let (status, page) = try await desk.get(who, "/api/v1/tickets?limit=1\(query)" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                    #expect(status == 200, "\(who) \(query): \(page)")
+                    seen += (page["items"] as? [JSON] ?? []).map(Self.id)
+                    cursor = page["nextCursor"] as? String
+                } while cursor != nil
+                return seen
+            }
+            #expect(try await ids("chaoyang-street") == [t2, t1])
+            #expect(try await ids("haidian-street") == [t3])
+            #expect(try await ids("housing") == [])
+            // The housing commission joins the first ticket: it shows in its list at once.
+            let (status, _) = try await desk.post("operator", "/api/v1/tickets/\(t1)/dispatches", #"{"units":[{"unitId":"dept.housing","role":"assist"}]}"#)
+            #expect(status == 200)
+            #expect(try await ids("housing") == [t1])
+            #expect(try await ids("operator", "&unitId=dept.housing") == [t1])
+            #expect(try await ids("chaoyang", "&unitId=dept.housing") == [t1])
+            #expect(try await ids("haidian", "&unitId=dept.housing") == [])
+            #expect(try await ids("operator", "&unitId=110105001") == [t2, t1])
+            // A handler's list filtered by another unit: tickets that both hold.
+            #expect(try await ids("chaoyang-street", "&unitId=dept.housing") == [t1])
+            #expect(try await ids("haidian-street", "&unitId=110105001") == [])
+            #expect(try await ids("housing", "&districtCode=110108") == [])
+            // The index holds exactly each ticket's units.
+            let stray = try await app.database.withOwnerConnection(logger: TestEnvironment.logger) { c in
+                try await c.first(Int.self, """
+                    SELECT count(*)::int FROM (
+                        (SELECT district_code, u, id FROM hotline.tickets, unnest(unit_ids) AS u
+                         EXCEPT SELECT district_code, unit_id, ticket_id FROM hotline.ticket_units)
+                        UNION ALL
+                        (SELECT district_code, unit_id, ticket_id FROM hotline.ticket_units
+                         EXCEPT SELECT district_code, u, id FROM hotline.tickets, unnest(unit_ids) AS u)) x
+                    """, logger: TestEnvironment.logger)
+            }
+            #expect(stray == 0)
         }
     }
 

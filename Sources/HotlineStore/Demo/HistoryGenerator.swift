@@ -240,6 +240,11 @@ public struct HistoryGenerator: Sendable {
         for s in staging {
             try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s.table) (\(s.columns)) SELECT \(s.columns) FROM \(s.name)"), logger: logger)
         }
+        // What the tickets' unit-list trigger would write (sql/0013), in one statement.
+        try await connection.query("""
+            INSERT INTO hotline.ticket_units (district_code, unit_id, ticket_id, created_at)
+            SELECT t.district_code, u, t.id, t.created_at FROM gen_tickets t, unnest(t.unit_ids) AS u
+            """, logger: logger)
         for (table, trigger) in quietTriggers {
             try await connection.query(PostgresQuery(unsafeSQL: "ALTER TABLE \(table) ENABLE TRIGGER \(trigger)"), logger: logger)
         }
@@ -247,6 +252,7 @@ public struct HistoryGenerator: Sendable {
 
     /// Row triggers on insert whose work the generated rows already did.
     static let quietTriggers = [
+        ("hotline.tickets", "tickets_index_units"),
         ("hotline.dispatches", "dispatches_inherit"), ("hotline.dispatches", "dispatches_start_from_ticket"),
         ("hotline.callbacks", "callbacks_inherit"), ("hotline.callbacks", "callbacks_reach_dispatches"),
         ("hotline.ticket_events", "ticket_events_inherit"),

@@ -160,16 +160,23 @@ struct InsertEvents: PostgresPreparedStatement {
 
 /// The ticket list's SQL for one filter: only the conditions the filter sets, each value bound, newest first by the
 /// keyset `(created_at, id)`. Naming only what is asked lets PostgreSQL prune partitions on the district and use
-/// the `(district_code, created_at, id)` index; the four unfiltered shapes (everything, or one district; first page or
-/// after a cursor) are what list screens ask for most and run as named prepared statements.
+/// the `(district_code, created_at, id)` index.
+///
+/// A list about one unit (a street or department handler's own list, or a `unitId` filter) reads that unit's rows of
+/// `ticket_units` (sql/0013) in list order and joins their tickets, which pass through the tickets' own policy: the
+/// same rows as `unit_ids @> ARRAY[unit]`, from an index range instead of a scan.
+///
+/// The unfiltered shapes (everything, one district or one unit; first page or after a cursor) are what list screens
+/// ask for most and run as named prepared statements.
 struct TicketListQuery {
-    enum Shape { case all, allAfter, district, districtAfter }
+    enum Shape { case all, allAfter, district, districtAfter, unit, unitAfter }
 
     private(set) var sql = ""
     private(set) var bindings = PostgresBindings()
     private(set) var shape: Shape?
 
-    init(_ filter: TicketFilter, pattern: String?, now: Date) {
+    /// `unit`: read through that unit's `ticket_units` rows (the caller's own unit for a handler).
+    init(_ filter: TicketFilter, unit: String?, pattern: String?, now: Date) {
         var conditions: [String] = []
         var count = 0
         func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
@@ -177,39 +184,52 @@ struct TicketListQuery {
             count += 1
             return "$\(count)"
         }
-        if let district = filter.districtCode { conditions.append("district_code = \(bind(district.rawValue))") }
-        if let status = filter.status { conditions.append("status = \(bind(status.rawValue))") }
-        if let street = filter.streetCode { conditions.append("street_code = \(bind(street))") }
-        if let unit = filter.unitID { conditions.append("unit_ids @> ARRAY[\(bind(unit))::text]") }
-        if let category = filter.categoryCode { conditions.append("category_code = \(bind(category))") }
-        if let type = filter.type { conditions.append("type = \(bind(type.rawValue))") }
+        // The list order: the unit's index when reading through a unit, else the tickets' own.
+        let (at, id) = unit == nil ? ("t.created_at", "t.id") : ("u.created_at", "u.ticket_id")
+        let from = unit.map { "hotline.ticket_units u JOIN hotline.ticket_view t ON t.district_code = u.district_code AND t.id = u.ticket_id"
+            + " AND u.unit_id = \(bind($0))" } ?? "hotline.ticket_view t"
+        if let district = filter.districtCode {
+            let code = bind(district.rawValue)
+            conditions.append(unit == nil ? "t.district_code = \(code)" : "u.district_code = \(code)")
+        }
+        if let status = filter.status { conditions.append("t.status = \(bind(status.rawValue))") }
+        if let street = filter.streetCode { conditions.append("t.street_code = \(bind(street))") }
+        if let other = filter.unitID, other != unit { conditions.append("t.unit_ids @> ARRAY[\(bind(other))::text]") }
+        if let category = filter.categoryCode { conditions.append("t.category_code = \(bind(category))") }
+        if let type = filter.type { conditions.append("t.type = \(bind(type.rawValue))") }
         if let overdue = filter.overdue {
             let before = bind(now)
             conditions.append(overdue
-                ? "next_deadline < \(before)"
-                : "(next_deadline IS NULL OR next_deadline >= \(before))")
+                ? "t.next_deadline < \(before)"
+                : "(t.next_deadline IS NULL OR t.next_deadline >= \(before))")
         }
-        if let from = filter.from { conditions.append("created_at >= \(bind(from))") }
-        if let to = filter.to { conditions.append("created_at < \(bind(to))") }
+        if let from = filter.from { conditions.append("\(at) >= \(bind(from))") }
+        if let to = filter.to { conditions.append("\(at) < \(bind(to))") }
         if let query = filter.query, let pattern {
             let exact = bind(query), like = bind(pattern)
-            conditions.append("(number = \(exact) OR title ILIKE \(like) OR description ILIKE \(like))")
+            conditions.append("(t.number = \(exact) OR t.title ILIKE \(like) OR t.description ILIKE \(like))")
         }
-        if let (at, id) = filter.after { conditions.append("(created_at, id) < (\(bind(at)), \(bind(id)))") }
+        if let (after, afterID) = filter.after { conditions.append("(\(at), \(id)) < (\(bind(after)), \(bind(afterID)))") }
         let limit = bind(Int64(filter.limit))
-        sql = "SELECT \(TicketStore.ticketColumns) FROM hotline.ticket_view"
+        sql = "SELECT \(TicketStore.ticketColumns(prefix: "t.")) FROM \(from)"
             + (conditions.isEmpty ? "" : "\nWHERE " + conditions.joined(separator: "\n  AND "))
-            + "\nORDER BY created_at DESC, id DESC\nLIMIT \(limit)"
+            + "\nORDER BY \(at) DESC, \(id) DESC\nLIMIT \(limit)"
 
-        var onlyDistrictAndCursor = filter
-        onlyDistrictAndCursor.districtCode = nil
-        onlyDistrictAndCursor.after = nil
-        guard onlyDistrictAndCursor.isUnfiltered else { return }
-        switch (filter.districtCode != nil, filter.after != nil) {
-        case (false, false): shape = .all
-        case (false, true): shape = .allAfter
-        case (true, false): shape = .district
-        case (true, true): shape = .districtAfter
+        var rest = filter
+        rest.after = nil
+        if unit != nil {
+            if rest.unitID == unit { rest.unitID = nil }
+            guard rest.isUnfiltered else { return }
+            shape = filter.after == nil ? .unit : .unitAfter
+        } else {
+            rest.districtCode = nil
+            guard rest.isUnfiltered else { return }
+            switch (filter.districtCode != nil, filter.after != nil) {
+            case (false, false): shape = .all
+            case (false, true): shape = .allAfter
+            case (true, false): shape = .district
+            case (true, true): shape = .districtAfter
+            }
         }
     }
 
@@ -217,12 +237,9 @@ struct TicketListQuery {
     static func shapeSQL(_ shape: Shape) -> String {
         var filter = TicketFilter()
         if shape == .district || shape == .districtAfter { filter.districtCode = DistrictCode("110105") }
-        if shape == .allAfter || shape == .districtAfter { filter.after = (Date(timeIntervalSince1970: 0), UUID()) }
-        return TicketListQuery(sqlOnly: filter).sql
-    }
-
-    private init(sqlOnly filter: TicketFilter) {
-        self.init(filter, pattern: nil, now: Date(timeIntervalSince1970: 0))
+        if [.allAfter, .districtAfter, .unitAfter].contains(shape) { filter.after = (Date(timeIntervalSince1970: 0), UUID()) }
+        let unit = shape == .unit || shape == .unitAfter ? "110105001" : nil
+        return TicketListQuery(filter, unit: unit, pattern: nil, now: Date(timeIntervalSince1970: 0)).sql
     }
 }
 
@@ -260,6 +277,22 @@ struct TicketPageDistrict: PostgresPreparedStatement {
 
 struct TicketPageDistrictAfter: PostgresPreparedStatement {
     static let sql = TicketListQuery.shapeSQL(.districtAfter)
+    typealias Row = PostgresRow
+    var bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+struct TicketPageUnit: PostgresPreparedStatement {
+    static let sql = TicketListQuery.shapeSQL(.unit)
+    typealias Row = PostgresRow
+    var bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+struct TicketPageUnitAfter: PostgresPreparedStatement {
+    static let sql = TicketListQuery.shapeSQL(.unitAfter)
     typealias Row = PostgresRow
     var bindings: PostgresBindings
     func makeBindings() throws -> PostgresBindings { bindings }

@@ -250,7 +250,9 @@ public struct TicketStore: Sendable {
         if filter.districtCode == nil, identity.role == .districtAdmin { filter.districtCode = identity.districtCode }
         let pattern = filter.query.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
-        let query = TicketListQuery(filter, pattern: pattern, now: now)
+        // A handler's list, or a list filtered by a unit, reads that unit's tickets in list order (sql/0013).
+        let unit = identity.role == .streetHandler || identity.role == .departmentHandler ? identity.unitID : filter.unitID
+        let query = TicketListQuery(filter, unit: unit, pattern: pattern, now: now)
         return try await database.withIdentity(identity, logger: logger) { connection in
             func page<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Ticket]
             where Statement.Row == PostgresRow {
@@ -263,6 +265,8 @@ public struct TicketStore: Sendable {
             case .allAfter: return try await page(TicketPageAllAfter(bindings: query.bindings))
             case .district: return try await page(TicketPageDistrict(bindings: query.bindings))
             case .districtAfter: return try await page(TicketPageDistrictAfter(bindings: query.bindings))
+            case .unit: return try await page(TicketPageUnit(bindings: query.bindings))
+            case .unitAfter: return try await page(TicketPageUnitAfter(bindings: query.bindings))
             case nil:
                 var tickets: [Ticket] = []
                 for try await row in try await connection.query(PostgresQuery(unsafeSQL: query.sql, binds: query.bindings), logger: logger) {
@@ -429,7 +433,9 @@ public struct TicketStore: Sendable {
         var index: Int { Self.allCases.firstIndex(of: self)! }
     }
 
-    static let ticketColumns = Column.allCases.map(\.rawValue).joined(separator: ", ")
+    static let ticketColumns = ticketColumns(prefix: "")
+
+    static func ticketColumns(prefix: String) -> String { Column.allCases.map { prefix + $0.rawValue }.joined(separator: ", ") }
 
     func decodeTicket(_ row: PostgresRow) throws -> Ticket {
         let r = row.makeRandomAccess()
