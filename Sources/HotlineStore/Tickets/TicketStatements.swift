@@ -8,6 +8,16 @@ import PostgresNIO
 // statement over the sixteen district partitions under row-level security that planning costs more than the
 // execution (about 1.5 ms for a ticket read by id: docs/benchmarks.md).
 
+/// A prepared statement whose values are bound by the caller and whose rows are read as they come.
+protocol BoundStatement: PostgresPreparedStatement where Row == PostgresRow {
+    var bindings: PostgresBindings { get }
+}
+
+extension BoundStatement {
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
 /// A ticket by id through `ticket_view`. The id names no district, so an unnamed statement would plan all sixteen
 /// partitions every time; prepared, it soon runs on a generic plan.
 struct TicketByID: PostgresPreparedStatement {
@@ -121,26 +131,21 @@ struct InsertTicket: PostgresPreparedStatement {
 }
 
 /// Inserts one dispatch (its ticket's unit list is taken by the insert trigger).
-struct InsertDispatch: PostgresPreparedStatement {
+struct InsertDispatch: BoundStatement {
     static let sql = """
         INSERT INTO hotline.dispatches (
             district_code, id, ticket_id, unit_id, role, whistle, status, dispatched_at, dispatched_by,
             sign_by, respond_by, handle_by, next_deadline, unit_ids)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
         """
-    typealias Row = PostgresRow
-
     var bindings: PostgresBindings
-
-    func makeBindings() throws -> PostgresBindings { bindings }
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
 /// Appends an action's timeline entries in one statement: `$9` is a JSON array of
 /// `{"dispatchId", "kind", "unitId", "note", "data"}`, inserted in array order (so ids, from the sequence, follow
 /// it). The insert trigger fills the actor's kind, id and role, and the unit list, from the transaction's identity
 /// and the ticket for the app role.
-struct InsertEvents: PostgresPreparedStatement {
+struct InsertEvents: BoundStatement {
     static let sql = """
         INSERT INTO hotline.ticket_events (
             district_code, ticket_id, dispatch_id, at, kind, actor_kind, actor_id, actor_name, actor_role,
@@ -150,12 +155,7 @@ struct InsertEvents: PostgresPreparedStatement {
         FROM jsonb_array_elements($9::text::jsonb) WITH ORDINALITY AS e (v, n)
         ORDER BY e.n
         """
-    typealias Row = PostgresRow
-
     var bindings: PostgresBindings
-
-    func makeBindings() throws -> PostgresBindings { bindings }
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
 /// The ticket list's SQL for one filter: only the conditions the filter sets, each value bound, newest first by the
@@ -251,50 +251,32 @@ extension TicketFilter {
     }
 }
 
-struct TicketPageAll: PostgresPreparedStatement {
+struct TicketPageAll: BoundStatement {
     static let sql = TicketListQuery.shapeSQL(.all)
-    typealias Row = PostgresRow
     var bindings: PostgresBindings
-    func makeBindings() throws -> PostgresBindings { bindings }
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
-struct TicketPageAllAfter: PostgresPreparedStatement {
+struct TicketPageAllAfter: BoundStatement {
     static let sql = TicketListQuery.shapeSQL(.allAfter)
-    typealias Row = PostgresRow
     var bindings: PostgresBindings
-    func makeBindings() throws -> PostgresBindings { bindings }
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
-struct TicketPageDistrict: PostgresPreparedStatement {
+struct TicketPageDistrict: BoundStatement {
     static let sql = TicketListQuery.shapeSQL(.district)
-    typealias Row = PostgresRow
     var bindings: PostgresBindings
-    func makeBindings() throws -> PostgresBindings { bindings }
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
-struct TicketPageDistrictAfter: PostgresPreparedStatement {
+struct TicketPageDistrictAfter: BoundStatement {
     static let sql = TicketListQuery.shapeSQL(.districtAfter)
-    typealias Row = PostgresRow
     var bindings: PostgresBindings
-    func makeBindings() throws -> PostgresBindings { bindings }
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
-struct TicketPageUnit: PostgresPreparedStatement {
+struct TicketPageUnit: BoundStatement {
     static let sql = TicketListQuery.shapeSQL(.unit)
-    typealias Row = PostgresRow
     var bindings: PostgresBindings
-    func makeBindings() throws -> PostgresBindings { bindings }
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
-struct TicketPageUnitAfter: PostgresPreparedStatement {
+struct TicketPageUnitAfter: BoundStatement {
     static let sql = TicketListQuery.shapeSQL(.unitAfter)
-    typealias Row = PostgresRow
     var bindings: PostgresBindings
-    func makeBindings() throws -> PostgresBindings { bindings }
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
