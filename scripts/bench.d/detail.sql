@@ -8,12 +8,8 @@
 -- (the request's SQL changed): then look at the diff and commit the new copy (BENCH_UPDATE_SCRIPTS=1).
 SELECT kind, id, name, role, district_code, unit_id FROM hotline.auth_resolve(:v1, :v2);
 BEGIN;
-SELECT hotline.set_identity(:v3, :v4, :v5,
-                            :v6, NULL);
-SELECT district_code, id, number, status, type, category_code, tier, title, description, requester_name_enc,
-requester_phone_enc, requester_name_masked, requester_phone_masked, street_code, address, lat, lon, urgent,
-channel, unit_ids, supervised, merged_into, answer, next_deadline, created_by, created_at, updated_at, closed_at,
-exempted_at, exemption_reason FROM hotline.ticket_view WHERE id = :v7;
+SELECT hotline.set_identity(:v3, :v4, :v5, :v6, NULL);
+SELECT district_code, id, number, status, type, category_code, tier, title, description, requester_name_enc, requester_phone_enc, requester_name_masked, requester_phone_masked, street_code, address, lat, lon, urgent, channel, unit_ids, supervised, merged_into, answer, next_deadline, created_by, created_at, updated_at, closed_at, exempted_at, exemption_reason FROM hotline.ticket_view WHERE id = :v7;
 SELECT id, unit_id, role, whistle, status, dispatched_at, dispatched_by, sign_by, respond_by, handle_by,
        accepted_at, contacted_at, replied_at, reply_outcome, reply_text, return_reason, extension_state,
        extension_until, extension_reason, closed_at, responded_in_time
@@ -21,4 +17,3 @@ FROM hotline.dispatches
 WHERE district_code = :v6 AND ticket_id = :v7
 ORDER BY dispatched_at, id;
 COMMIT;
-SELECT id, name_zh FROM hotline.units WHERE id = ANY(:v8);

@@ -13,46 +13,32 @@
 \set u2_lo random(0, 9223372036854775806)
 SELECT kind, id, name, role, district_code, unit_id FROM hotline.auth_resolve(:v1, :v2);
 BEGIN;
-SELECT hotline.set_identity(:v3, :v4, :v5,
-                            NULL, NULL);
-SELECT 1 FROM hotline.districts WHERE code = :v6;
-SELECT direction, default_unit_id, tier FROM hotline.categories
-WHERE code = :v7 AND active AND parent_code IS NOT NULL;
-SELECT kind, district_code FROM hotline.units WHERE id = :v8 AND active;
+SELECT hotline.set_identity(:v3, :v4, :v5, NULL, NULL);
+SELECT EXISTS (SELECT 1 FROM hotline.districts WHERE code = :v6),
+       c.direction, c.default_unit_id, c.tier, u.kind, u.district_code
+FROM (VALUES (1)) AS one (x)
+LEFT JOIN hotline.categories c ON c.code = :v7 AND c.active AND c.parent_code IS NOT NULL
+LEFT JOIN hotline.units u ON u.id = :v8 AND u.active;
 INSERT INTO hotline.tickets (
     district_code, id, number, status, type, category_code, tier, title, description,
     requester_name_enc, requester_phone_enc, requester_phone_hash, requester_name_masked,
     requester_phone_masked, street_code, address, lat, lon, urgent, channel, unit_ids, lead_unit_id,
     answer, next_deadline, created_by, created_at, updated_at, closed_at)
 VALUES (
-    :v6, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid,
-    'BJ' || to_char(:v9::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
-         || lpad(nextval('hotline.ticket_number_seq')::text, 8, '0'),
-    :v10, :v11, :v7, :v12,
-    :v13, :v14, :v15, :v16,
-    :v17, :v18,
-    :v19, :v8,
-    :v20, NULL, NULL, :v21,
-    :v22, :v23, :v8, NULL,
-    :v24, :v4, :v9, :v9, NULL)
+    :v6, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, 'BJ' || to_char(:v9::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
+                 || lpad(nextval('hotline.ticket_number_seq')::text, 8, '0'),
+    :v10, :v11, :v7, :v12, :v13, :v14, :v15, :v16, :v17, :v18, :v19, :v8, :v20, NULL, NULL, :v21, :v22, :v23, :v8, NULL, :v24, :v4,
+    :v9, :v9, NULL)
 RETURNING number;
 INSERT INTO hotline.dispatches (
     district_code, id, ticket_id, unit_id, role, whistle, status, dispatched_at, dispatched_by,
     sign_by, respond_by, handle_by, next_deadline, unit_ids)
-VALUES (:v6, (lpad(to_hex(:u2_hi::bigint), 16, '0') || lpad(to_hex(:u2_lo::bigint), 16, '0'))::uuid, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, :v8, :v25,
-        :v21, :v26, :v9, :v4, :v24,
-        :v27, :v28, :v24, :v23);
+VALUES (:v6, (lpad(to_hex(:u2_hi::bigint), 16, '0') || lpad(to_hex(:u2_lo::bigint), 16, '0'))::uuid, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, :v8, :v25, :v21, :v26, :v9, :v4, :v24, :v27, :v28, :v24, :v23);
 INSERT INTO hotline.ticket_events (
     district_code, ticket_id, dispatch_id, at, kind, actor_kind, actor_id, actor_name, actor_role,
     actor_unit_id, unit_id, note, data, unit_ids)
-VALUES (:v6, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, NULL, :v9, :v29,
-        :v3, :v4, :v30, :v5,
-        NULL, NULL, NULL, :v31::jsonb, :v23);
-INSERT INTO hotline.ticket_events (
-    district_code, ticket_id, dispatch_id, at, kind, actor_kind, actor_id, actor_name, actor_role,
-    actor_unit_id, unit_id, note, data, unit_ids)
-VALUES (:v6, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, (lpad(to_hex(:u2_hi::bigint), 16, '0') || lpad(to_hex(:u2_lo::bigint), 16, '0'))::uuid, :v9, :v10,
-        :v3, :v4, :v30, :v5,
-        NULL, :v8, :v32, :v33::jsonb, :v23);
+SELECT :v6, (lpad(to_hex(:u1_hi::bigint), 16, '0') || lpad(to_hex(:u1_lo::bigint), 16, '0'))::uuid, (e.v ->> 'dispatchId')::uuid, :v9, e.v ->> 'kind', :v3, :v4, :v29, :v5, NULL, e.v ->> 'unitId',
+       e.v ->> 'note', coalesce(e.v -> 'data', '{}'::jsonb), :v23
+FROM jsonb_array_elements(:v30::text::jsonb) WITH ORDINALITY AS e (v, n)
+ORDER BY e.n;
 COMMIT;
-SELECT id, name_zh FROM hotline.units WHERE id = ANY(:v23);

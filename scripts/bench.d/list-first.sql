@@ -8,25 +8,9 @@
 -- (the request's SQL changed): then look at the diff and commit the new copy (BENCH_UPDATE_SCRIPTS=1).
 SELECT kind, id, name, role, district_code, unit_id FROM hotline.auth_resolve(:v1, :v2);
 BEGIN;
-SELECT hotline.set_identity(:v3, :v4, :v5,
-                            :v6, NULL);
-SELECT district_code, id, number, status, type, category_code, tier, title, description, requester_name_enc,
-requester_phone_enc, requester_name_masked, requester_phone_masked, street_code, address, lat, lon, urgent,
-channel, unit_ids, supervised, merged_into, answer, next_deadline, created_by, created_at, updated_at, closed_at,
-exempted_at, exemption_reason FROM hotline.ticket_view
-WHERE (NULL::text IS NULL OR status = NULL)
-  AND (:v6::text IS NULL OR district_code = :v6)
-  AND (NULL::text IS NULL OR street_code = NULL)
-  AND (NULL::text IS NULL OR unit_ids @> ARRAY[NULL::text])
-  AND (NULL::text IS NULL OR category_code = NULL)
-  AND (NULL::text IS NULL OR type = NULL)
-  AND (NULL::boolean IS NULL
-       OR (next_deadline IS NOT NULL AND next_deadline < :v7) = NULL)
-  AND (NULL::timestamptz IS NULL OR created_at >= NULL)
-  AND (NULL::timestamptz IS NULL OR created_at < NULL)
-  AND (NULL::text IS NULL OR number = NULL OR title ILIKE NULL
-       OR description ILIKE NULL)
-  AND (NULL::timestamptz IS NULL OR (created_at, id) < (NULL, NULL))
-ORDER BY created_at DESC, id DESC
-LIMIT :v8;
+SELECT hotline.set_identity(:v3, :v4, :v5, :v6, NULL);
+SELECT t.district_code, t.id, t.number, t.status, t.type, t.category_code, t.tier, t.title, t.description, t.requester_name_enc, t.requester_phone_enc, t.requester_name_masked, t.requester_phone_masked, t.street_code, t.address, t.lat, t.lon, t.urgent, t.channel, t.unit_ids, t.supervised, t.merged_into, t.answer, t.next_deadline, t.created_by, t.created_at, t.updated_at, t.closed_at, t.exempted_at, t.exemption_reason FROM hotline.ticket_view t
+WHERE t.district_code = :v6
+ORDER BY t.created_at DESC, t.id DESC
+LIMIT :v7;
 COMMIT;
