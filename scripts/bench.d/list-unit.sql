@@ -9,7 +9,10 @@
 SELECT kind, id, name, role, district_code, unit_id FROM hotline.auth_resolve(:v1, :v2);
 BEGIN;
 SELECT hotline.set_identity(:v3, :v4, :v5, :v6, :v7);
-SELECT t.district_code, t.id, t.number, t.status, t.type, t.category_code, t.tier, t.title, t.description, t.requester_name_enc, t.requester_phone_enc, t.requester_name_masked, t.requester_phone_masked, t.street_code, t.address, t.lat, t.lon, t.urgent, t.channel, t.unit_ids, t.supervised, t.merged_into, t.answer, t.next_deadline, t.created_by, t.created_at, t.updated_at, t.closed_at, t.exempted_at, t.exemption_reason FROM hotline.ticket_units u JOIN hotline.ticket_view t ON t.district_code = u.district_code AND t.id = u.ticket_id AND u.unit_id = :v7
-ORDER BY u.created_at DESC, u.ticket_id DESC
-LIMIT :v8;
+SELECT t.district_code, t.id, t.number, t.status, t.type, t.category_code, t.tier, t.title, t.description, t.requester_name_enc, t.requester_phone_enc, t.requester_name_masked, t.requester_phone_masked, t.street_code, t.address, t.lat, t.lon, t.urgent, t.channel, t.unit_ids, t.supervised, t.merged_into, t.answer, t.next_deadline, t.created_by, t.created_at, t.updated_at, t.closed_at, t.exempted_at, t.exemption_reason FROM (
+    SELECT u.district_code, u.ticket_id, u.created_at FROM hotline.ticket_units u
+    WHERE u.unit_id = :v7
+    ORDER BY u.created_at DESC, u.ticket_id DESC LIMIT :v8) u
+JOIN hotline.ticket_view t ON t.district_code = u.district_code AND t.id = u.ticket_id
+ORDER BY u.created_at DESC, u.ticket_id DESC;
 COMMIT;
