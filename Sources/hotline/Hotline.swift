@@ -3,17 +3,15 @@ import Foundation
 import NIOCore
 import NIOPosix
 
-/// The process's entry: hands Swift Concurrency's global executor to NIO's event loops, then runs `hotline`.
-///
-/// The HTTP server and the PostgreSQL connections run on NIO's event loops (`MultiThreadedEventLoopGroup.singleton`).
-/// With Swift's own global pool beside them, every request hops between the two thread pools several times (once
-/// per statement), and on two cores those switches were about a third of the server's CPU (`perf`, docs/benchmarks.md).
-/// With NIO's loops as the global executor, request handlers run on the loops that do the I/O.
-/// `HOTLINE_EXECUTOR=swift` keeps Swift's pool (to compare).
+/// The process's entry. With `HOTLINE_EXECUTOR=nio`, Swift Concurrency's global executor becomes NIO's event loops
+/// (`MultiThreadedEventLoopGroup.singleton`, where the HTTP server and the PostgreSQL connections run), so handlers
+/// run on the threads that own the sockets instead of hopping between two thread pools. Measured back to back at
+/// 8 connections (docs/benchmarks.md) it changed the ratios to pgbench by at most 0.02 and made detail and intake
+/// cost slightly more server CPU, so Swift's own pool stays the default; the switch remains for other machines.
 @main
 enum Entry {
     static func main() async {
-        if ProcessInfo.processInfo.environment["HOTLINE_EXECUTOR"] != "swift" {
+        if ProcessInfo.processInfo.environment["HOTLINE_EXECUTOR"] == "nio" {
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         await Hotline.main()
