@@ -9,7 +9,8 @@ extension Date {
         var days = seconds / 86_400
         var secondOfDay = seconds % 86_400
         if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
-        let (year, month, day) = Self.civil(fromDays: days)
+        let date = CivilDate(daysSinceEpoch: Int(days))
+        let (year, month, day) = (Int64(date.year), Int64(date.month), Int64(date.day))
         var bytes = [UInt8](repeating: 0, count: 20)
         func put(_ value: Int64, at offset: Int, width: Int) {
             var v = value
@@ -31,19 +32,5 @@ extension Date {
         put(secondOfDay % 60, at: 17, width: 2)
         bytes[19] = UInt8(ascii: "Z")
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Year, month, day of the proleptic Gregorian calendar for days since 1970-01-01 (Howard Hinnant's
-    /// `civil_from_days`).
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

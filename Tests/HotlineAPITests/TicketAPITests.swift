@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HotlineAPI
+import HotlineCore
 import HotlineStore
 import HotlineTestSupport
 import Hummingbird
@@ -566,6 +567,14 @@ import Testing
                     """, logger: TestEnvironment.logger)
             }
             #expect(stray == 0)
+            // Row-level security on the index itself: a street handler reads only their own unit's rows.
+            let street = Identity(kind: .user, id: "x", name: "x", role: .streetHandler, districtCode: DistrictCode("110108"), unitID: "110108001")
+            let seen = try await Database(configuration: app.database, logger: TestEnvironment.logger).whileRunning { db in
+                try await db.withIdentity(street, logger: TestEnvironment.logger) { c in
+                    try await c.first(String.self, "SELECT string_agg(DISTINCT unit_id, ',') FROM hotline.ticket_units", logger: TestEnvironment.logger)
+                }
+            }
+            #expect(seen == "110108001")
         }
     }
 
