@@ -204,3 +204,78 @@ public struct AssessmentPeriod: Sendable, Hashable, CustomStringConvertible, Com
         return AssessmentPeriod(year: index / 12, month: index % 12 + 1)
     }
 }
+
+extension AssessmentPeriod {
+    /// Whether the month is over at `now` (its last instant in Asia/Shanghai has passed): only then are its figures
+    /// final enough to publish.
+    public func hasEnded(at now: Date) -> Bool { now >= interval.to }
+}
+
+/// One publication of a period's assessment (考核发布): revision 1 is the first, each later one a correction (更正)
+/// with its reason. A publication is never changed; a correction adds the next revision and the earlier ones stay
+/// readable as history.
+public struct AssessmentPublication: Sendable, Equatable {
+    public var period: AssessmentPeriod
+    public var revision: Int
+    public var publishedAt: Date
+    public var publishedBy: String
+    /// Why the month was published again; nil for the first publication.
+    public var reason: String?
+    /// The parameters this revision was computed with.
+    public var parameters: ScoringParameters
+
+    public init(
+        period: AssessmentPeriod, revision: Int, publishedAt: Date, publishedBy: String, reason: String?,
+        parameters: ScoringParameters
+    ) {
+        self.period = period
+        self.revision = revision
+        self.publishedAt = publishedAt
+        self.publishedBy = publishedBy
+        self.reason = reason
+        self.parameters = parameters
+    }
+
+    /// Why a publication or a correction is refused.
+    public enum Refusal: Error, Equatable, Sendable {
+        /// The month has not ended: its figures still move (422).
+        case periodNotEnded(AssessmentPeriod, endsAt: Date)
+        /// Published already: a change is a correction, not a second first publication (409).
+        case alreadyPublished(AssessmentPeriod)
+        /// A correction of a month never published (409).
+        case notPublished(AssessmentPeriod)
+        /// A field of the correction is wrong (422).
+        case invalid(field: String, message: String)
+    }
+
+    /// The longest reason a correction may give, in Unicode scalars (as PostgreSQL counts characters).
+    public static let maxReasonLength = 2000
+
+    /// The first publication of `period` at `now`, given its latest publication if any.
+    public static func first(
+        _ period: AssessmentPeriod, latest: AssessmentPublication?, parameters: ScoringParameters, by actor: String,
+        now: Date
+    ) throws(Refusal) -> AssessmentPublication {
+        guard latest == nil else { throw .alreadyPublished(period) }
+        guard period.hasEnded(at: now) else { throw .periodNotEnded(period, endsAt: period.interval.to) }
+        return AssessmentPublication(
+            period: period, revision: 1, publishedAt: now, publishedBy: actor, reason: nil, parameters: parameters)
+    }
+
+    /// A correction of `period`: the next revision after `latest`, with a reason, and the parameters given (or the
+    /// latest revision's).
+    public static func correction(
+        _ period: AssessmentPeriod, latest: AssessmentPublication?, reason: String, parameters: ScoringParameters?,
+        by actor: String, now: Date
+    ) throws(Refusal) -> AssessmentPublication {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...maxReasonLength).contains(reason.unicodeScalars.count) else {
+            throw .invalid(field: "reason", message: "1 to \(maxReasonLength) characters: what was wrong and what changed")
+        }
+        if let problem = parameters?.problem { throw .invalid(field: "weights", message: problem) }
+        guard let latest else { throw .notPublished(period) }
+        return AssessmentPublication(
+            period: period, revision: latest.revision + 1, publishedAt: now, publishedBy: actor, reason: reason,
+            parameters: parameters ?? latest.parameters)
+    }
+}

@@ -7,6 +7,8 @@ import PostgresNIO
 public enum AssessmentStoreError: Error, Equatable {
     case published
     case notFound
+    /// A revision the period does not have (or any revision of a period never published).
+    case noSuchRevision
 }
 
 /// 考核: parameters per period, the ranking of a level (computed, or from the published snapshot), publication,
@@ -18,11 +20,18 @@ public struct AssessmentStore: Sendable {
         self.database = database
     }
 
-    /// A period's parameters (recorded with the defaults the first time it is asked for) and when it was published.
+    /// A period's parameters and when it was first published: the latest publication's parameters once published,
+    /// else the draft (recorded with the defaults the first time it is asked for).
     public func parameters(_ period: AssessmentPeriod, as identity: Identity, logger: Logger) async throws -> (ScoringParameters, Date?) {
-        try await database.withIdentity(identity, logger: logger) { c in try await Self.parameters(period, on: c, logger: logger) }
+        try await database.withIdentity(identity, logger: logger) { c in
+            let (draft, published) = try await Self.parameters(period, on: c, logger: logger)
+            guard published != nil else { return (draft, nil) }
+            let history = try await Self.publications(period, on: c, logger: logger)
+            return (history.last?.parameters ?? draft, history.first?.publishedAt ?? published)
+        }
     }
 
+    /// The draft parameters of a period (recorded with the defaults the first time) and its first publication.
     static func parameters(_ period: AssessmentPeriod, on c: PostgresConnection, logger: Logger) async throws -> (ScoringParameters, Date?) {
         try await c.query(
             "INSERT INTO hotline.assessment_periods (period) VALUES (\(period.description)) ON CONFLICT (period) DO NOTHING",
@@ -37,6 +46,28 @@ public struct AssessmentStore: Sendable {
             return (ScoringParameters(weightResponse: r, weightResolution: res, weightSatisfaction: sat, basicallySatisfiedValue: basic), published)
         }
         throw AssessmentStoreError.notFound
+    }
+
+    /// A period's publications, oldest first (empty before its first publication).
+    public func publications(_ period: AssessmentPeriod, as identity: Identity, logger: Logger) async throws -> [AssessmentPublication] {
+        try await database.withIdentity(identity, logger: logger) { c in try await Self.publications(period, on: c, logger: logger) }
+    }
+
+    static func publications(_ period: AssessmentPeriod, on c: PostgresConnection, logger: Logger) async throws -> [AssessmentPublication] {
+        var result: [AssessmentPublication] = []
+        for try await (revision, at, by, reason, r, res, sat, basic) in try await c.query(
+            """
+            SELECT revision, published_at, published_by, reason, weight_response::float8, weight_resolution::float8,
+                   weight_satisfaction::float8, basically_satisfied_value::float8
+            FROM hotline.assessment_publications WHERE period = \(period.description)
+            ORDER BY revision
+            """, logger: logger
+        ).decode((Int32, Date, String, String?, Double, Double, Double, Double).self) {
+            result.append(AssessmentPublication(
+                period: period, revision: Int(revision), publishedAt: at, publishedBy: by, reason: reason,
+                parameters: ScoringParameters(weightResponse: r, weightResolution: res, weightSatisfaction: sat, basicallySatisfiedValue: basic)))
+        }
+        return result
     }
 
     /// Sets a period's parameters (city admin, before publication).
@@ -59,14 +90,20 @@ public struct AssessmentStore: Sendable {
         }
     }
 
-    /// The ranking of a level: from the snapshot once published, else computed now.
+    /// The ranking of a level: from a published revision's snapshot (the latest, or `revision`), else computed now.
+    /// `publication` is the revision read, nil when the figures were computed now.
     public func ranking(
-        _ period: AssessmentPeriod, level: AssessmentLevel, as identity: Identity, logger: Logger
-    ) async throws -> (parameters: ScoringParameters, published: Date?, results: [AssessmentResult]) {
+        _ period: AssessmentPeriod, level: AssessmentLevel, revision: Int? = nil, as identity: Identity, logger: Logger
+    ) async throws -> (parameters: ScoringParameters, publication: AssessmentPublication?, results: [AssessmentResult]) {
         try await database.withIdentity(identity, logger: logger) { c in
             let (parameters, published) = try await Self.parameters(period, on: c, logger: logger)
-            if published != nil {
-                return (parameters, published, try await Self.snapshot(period, level: level, on: c, logger: logger))
+            if published != nil || revision != nil {
+                let history = try await Self.publications(period, on: c, logger: logger)
+                guard let publication = revision.map({ r in history.first { $0.revision == r } }) ?? history.last else {
+                    throw AssessmentStoreError.noSuchRevision
+                }
+                return (publication.parameters, publication,
+                        try await Self.snapshot(period, revision: publication.revision, level: level, on: c, logger: logger))
             }
             let counts = try await Self.counts(period, level: level, basic: parameters.basicallySatisfiedValue, on: c, logger: logger)
             return (parameters, nil, AssessmentScoring.rank(counts, parameters))
@@ -109,13 +146,16 @@ public struct AssessmentStore: Sendable {
         return result
     }
 
-    static func snapshot(_ period: AssessmentPeriod, level: AssessmentLevel, on c: PostgresConnection, logger: Logger) async throws -> [AssessmentResult] {
+    static func snapshot(
+        _ period: AssessmentPeriod, revision: Int, level: AssessmentLevel, on c: PostgresConnection, logger: Logger
+    ) async throws -> [AssessmentResult] {
         var results: [AssessmentResult] = []
         for try await row in try await c.query(
             """
             SELECT unit_id, district_code, dispatched, responded_in_time, called_back, resolved, satisfaction_points::float8,
                    response_rate::float8, resolution_rate::float8, satisfaction_rate::float8, score::float8, rank
-            FROM hotline.assessment_snapshots WHERE period = \(period.description) AND level = \(level.rawValue)
+            FROM hotline.assessment_snapshots
+            WHERE period = \(period.description) AND revision = \(Int32(revision)) AND level = \(level.rawValue)
             ORDER BY rank NULLS LAST, unit_id
             """, logger: logger
         ).decode((String, String?, Int, Int, Int, Int, Double, Double?, Double?, Double?, Double?, Int32?).self) {
@@ -128,49 +168,89 @@ public struct AssessmentStore: Sendable {
         return results
     }
 
-    /// Freezes a period: computes every level and stores it; refuses a second publication.
-    public func publish(_ period: AssessmentPeriod, as identity: Identity, now: Date, logger: Logger) async throws {
+    /// Freezes a period: computes every level and stores it as revision 1. Refused (nothing changed) before the month
+    /// has ended and once it is published (``AssessmentPublication/Refusal``).
+    public func publish(_ period: AssessmentPeriod, as identity: Identity, now: Date, logger: Logger) async throws -> AssessmentPublication {
         try await database.withIdentity(identity, logger: logger) { c in
-            // One publication of a period at a time: the second waits, then finds it published.
-            _ = try await c.query(
-                "SELECT pg_advisory_xact_lock(hashtext('hotline.assessment'), hashtext(\(period.description)))",
-                logger: logger).collect()
-            let (parameters, published) = try await Self.parameters(period, on: c, logger: logger)
-            guard published == nil else { throw AssessmentStoreError.published }
-            // Every level from one scan of the month's dispatches.
-            let (from, to) = period.interval
-            var byLevel: [AssessmentLevel: [AssessmentCounts]] = [:]
-            for try await (level, unit, district, dispatched, inTime, calledBack, resolved, points) in try await c.query(
-                """
-                SELECT level, unit_id, district_code, dispatched, responded_in_time, called_back, resolved,
-                       satisfaction_points::float8
-                FROM hotline.assessment_rows_all(\(from), \(to), \(parameters.basicallySatisfiedValue)::numeric)
-                """, logger: logger
-            ).decode((String, String, String?, Int, Int, Int, Int, Double).self) {
-                guard let level = AssessmentLevel(rawValue: level) else { continue }
-                byLevel[level, default: []].append(AssessmentCounts(
-                    unitID: unit, districtCode: district, dispatched: dispatched, respondedInTime: inTime,
-                    calledBack: calledBack, resolved: resolved, satisfactionPoints: points))
-            }
-            for level in AssessmentLevel.allCases {
-                let results = AssessmentScoring.rank(byLevel[level] ?? [], parameters)
-                for r in results {
-                    try await c.query(
-                        """
-                        INSERT INTO hotline.assessment_snapshots (period, level, unit_id, district_code, dispatched,
-                            responded_in_time, called_back, resolved, satisfaction_points, response_rate, resolution_rate,
-                            satisfaction_rate, score, rank)
-                        VALUES (\(period.description), \(level.rawValue), \(r.counts.unitID), \(r.counts.districtCode),
-                                \(r.counts.dispatched), \(r.counts.respondedInTime), \(r.counts.calledBack), \(r.counts.resolved),
-                                \(r.counts.satisfactionPoints), \(r.responseRate), \(r.resolutionRate), \(r.satisfactionRate),
-                                \(r.score), \(r.rank.map(Int32.init)))
-                        """, logger: logger)
-                }
-            }
+            try await Self.lockPublication(period, on: c, logger: logger)
+            let (draft, _) = try await Self.parameters(period, on: c, logger: logger)
+            let history = try await Self.publications(period, on: c, logger: logger)
+            let publication = try AssessmentPublication.first(period, latest: history.last, parameters: draft, by: identity.id, now: now)
+            try await Self.store(publication, on: c, logger: logger)
             try await c.query(
                 "UPDATE hotline.assessment_periods SET published_at = \(now), published_by = \(identity.id) WHERE period = \(period.description)",
                 logger: logger)
+            return publication
         }
+    }
+
+    /// 更正: publishes a published period again, from today's tickets, with a reason and optionally other parameters.
+    /// The earlier revisions and their snapshots stay as they were.
+    public func correct(
+        _ period: AssessmentPeriod, reason: String, parameters: ScoringParameters?, as identity: Identity, now: Date,
+        logger: Logger
+    ) async throws -> AssessmentPublication {
+        try await database.withIdentity(identity, logger: logger) { c in
+            try await Self.lockPublication(period, on: c, logger: logger)
+            let history = try await Self.publications(period, on: c, logger: logger)
+            let publication = try AssessmentPublication.correction(
+                period, latest: history.last, reason: reason, parameters: parameters, by: identity.id, now: now)
+            try await Self.store(publication, on: c, logger: logger)
+            return publication
+        }
+    }
+
+    /// One publication or correction of a period at a time: the second waits, then sees the first's revision.
+    static func lockPublication(_ period: AssessmentPeriod, on c: PostgresConnection, logger: Logger) async throws {
+        _ = try await c.query(
+            "SELECT pg_advisory_xact_lock(hashtext('hotline.assessment'), hashtext(\(period.description)))",
+            logger: logger).collect()
+    }
+
+    /// Computes every level with the publication's parameters, stores the rows under its revision, then records the
+    /// revision (which seals its rows: sql/0014).
+    static func store(_ publication: AssessmentPublication, on c: PostgresConnection, logger: Logger) async throws {
+        let period = publication.period
+        let parameters = publication.parameters
+        let revision = Int32(publication.revision)
+        // Every level from one scan of the month's dispatches.
+        let (from, to) = period.interval
+        var byLevel: [AssessmentLevel: [AssessmentCounts]] = [:]
+        for try await (level, unit, district, dispatched, inTime, calledBack, resolved, points) in try await c.query(
+            """
+            SELECT level, unit_id, district_code, dispatched, responded_in_time, called_back, resolved,
+                   satisfaction_points::float8
+            FROM hotline.assessment_rows_all(\(from), \(to), \(parameters.basicallySatisfiedValue)::numeric)
+            """, logger: logger
+        ).decode((String, String, String?, Int, Int, Int, Int, Double).self) {
+            guard let level = AssessmentLevel(rawValue: level) else { continue }
+            byLevel[level, default: []].append(AssessmentCounts(
+                unitID: unit, districtCode: district, dispatched: dispatched, respondedInTime: inTime,
+                calledBack: calledBack, resolved: resolved, satisfactionPoints: points))
+        }
+        for level in AssessmentLevel.allCases {
+            let results = AssessmentScoring.rank(byLevel[level] ?? [], parameters)
+            for r in results {
+                try await c.query(
+                    """
+                    INSERT INTO hotline.assessment_snapshots (period, revision, level, unit_id, district_code, dispatched,
+                        responded_in_time, called_back, resolved, satisfaction_points, response_rate, resolution_rate,
+                        satisfaction_rate, score, rank)
+                    VALUES (\(period.description), \(revision), \(level.rawValue), \(r.counts.unitID), \(r.counts.districtCode),
+                            \(r.counts.dispatched), \(r.counts.respondedInTime), \(r.counts.calledBack), \(r.counts.resolved),
+                            \(r.counts.satisfactionPoints), \(r.responseRate), \(r.resolutionRate), \(r.satisfactionRate),
+                            \(r.score), \(r.rank.map(Int32.init)))
+                    """, logger: logger)
+            }
+        }
+        try await c.query(
+            """
+            INSERT INTO hotline.assessment_publications (period, revision, published_at, published_by, reason,
+                weight_response, weight_resolution, weight_satisfaction, basically_satisfied_value)
+            VALUES (\(period.description), \(revision), \(publication.publishedAt), \(publication.publishedBy),
+                    \(publication.reason), \(parameters.weightResponse), \(parameters.weightResolution),
+                    \(parameters.weightSatisfaction), \(parameters.basicallySatisfiedValue))
+            """, logger: logger)
     }
 
     /// The key-governance rule (data).

@@ -133,6 +133,12 @@ import Testing
         return (desk, ids)
     }
 
+    /// The weights of a parameters object: response, resolution, satisfaction.
+    static func weights(_ parameters: JSON?) -> [Double?] {
+        let w = parameters?["weights"] as? JSON
+        return ["response", "resolution", "satisfaction"].map { w?[$0] as? Double }
+    }
+
     func rows(_ desk: Desk, level: String, as who: String = "analyst") async throws -> [String: JSON] {
         let (status, body) = try await desk.get(who, "/api/v1/assessments?period=2026-11&level=\(level)")
         #expect(status == 200, "\(body)")
@@ -218,6 +224,14 @@ import Testing
             // B: .4·.5 + .3·1 + .3·1 = .8
             #expect(streets["110105002"]?["score"] as? Double == 0.8)
             #expect(try await desk.post("chaoyang", "/api/v1/assessments/2026-11/publish").0 == 403)
+            // The month has not ended on the test clock: publishing it is refused and changes nothing.
+            let (early, refusal) = try await desk.post("admin", "/api/v1/assessments/2026-11/publish")
+            #expect(early == 422 && refusal["type"] as? String == "/problems/period-not-ended", "\(refusal)")
+            #expect(try await desk.get("analyst", "/api/v1/assessments?period=2026-11&level=street").1["published"] as? Bool == false)
+            #expect((try await desk.get("analyst", "/api/v1/assessments/2026-11/publications").1["items"] as? [JSON])?.isEmpty == true)
+            // 2026-12-01T00:00+08:00 has passed: now it may be published.
+            let monthEnd = AssessmentPeriod(year: 2026, month: 11).interval.to
+            app.clock.advance(by: monthEnd.timeIntervalSince(app.clock.now) + 3600)
             var live: [String: [String: JSON]] = [:]
             for level in ["district", "street", "department", "enterprise"] { live[level] = try await rows(desk, level: level) }
             #expect(try await desk.post("admin", "/api/v1/assessments/2026-11/publish").0 == 204)
@@ -249,7 +263,8 @@ import Testing
             #expect(problem["type"] as? String == "/problems/assessment-published")
             #expect(try await desk.send("admin", .patch, "/api/v1/assessments/2026-11/parameters", #"{"weights":{"response":0.2,"resolution":0.4,"satisfaction":0.4},"basicallySatisfiedValue":0.5}"#).0 == 409)
             let (_, body) = try await desk.get("analyst", "/api/v1/assessments?period=2026-11&level=street")
-            #expect(body["published"] as? Bool == true)
+            #expect(body["published"] as? Bool == true && body["revision"] as? Int == 1)
+            #expect((problem["detail"] as? String)?.contains("/corrections") == true)
             // CSV download of the ranking.
             let csv = try await app.client.execute(
                 uri: "/api/v1/assessments?period=2026-11&level=street&format=csv", method: .get, headers: bearer(desk.tokens["analyst"]!)
@@ -257,6 +272,67 @@ import Testing
             #expect(csv.0?.hasPrefix("text/csv") == true)
             #expect(csv.1.split(separator: "\r\n").count == 4)
             #expect(csv.1.hasPrefix("rank,unitId,"))
+        }
+    }
+
+    @Test func aPublishedMonthIsCorrectedByANewRevisionAndTheOldOneStaysReadable() async throws {
+        try await withSeededApp(configure: { $0.tokenLifetime = .seconds(20 * 86_400) }) { app in
+            let (desk, ids) = try await buildFixture(app)
+            app.clock.advance(by: AssessmentPeriod(year: 2026, month: 11).interval.to.timeIntervalSince(app.clock.now) + 60)
+            // Nothing to correct before the first publication.
+            let (early, notYet) = try await desk.post("admin", "/api/v1/assessments/2026-11/corrections", #"{"reason":"wrong weights"}"#)
+            #expect(early == 409 && notYet["type"] as? String == "/problems/assessment-not-published", "\(notYet)")
+            #expect(try await desk.post("admin", "/api/v1/assessments/2026-11/publish").0 == 204)
+            let first = try await rows(desk, level: "street")
+            #expect(first["110105001"]?["dispatched"] as? Int == 7)
+            // A ticket found abusive after publication is exempted; the published figures do not move…
+            _ = try await desk.post("supervisor", "/api/v1/tickets/\(ids["A1"]!)/exemption", #"{"reason":"abusive caller"}"#)
+            #expect(try await rows(desk, level: "street")["110105001"]?["dispatched"] as? Int == 7)
+            // …until a city admin corrects the month, with a reason (and here other weights).
+            #expect(try await desk.post("chaoyang", "/api/v1/assessments/2026-11/corrections", #"{"reason":"late exemption"}"#).0 == 403)
+            #expect(try await desk.post("admin", "/api/v1/assessments/2026-11/corrections", #"{"reason":"  "}"#).0 == 422)
+            #expect(try await desk.post("admin", "/api/v1/assessments/2026-11/corrections", #"{"reason":"r","weights":{"response":0.5,"resolution":0.3,"satisfaction":0.3},"basicallySatisfiedValue":0.5}"#).0 == 422)
+            let (made, correction) = try await desk.post(
+                "admin", "/api/v1/assessments/2026-11/corrections",
+                #"{"reason":"A1 exempted after publication","weights":{"response":0.4,"resolution":0.3,"satisfaction":0.3},"basicallySatisfiedValue":0.5}"#)
+            #expect(made == 201 && correction["revision"] as? Int == 2, "\(correction)")
+            #expect(correction["reason"] as? String == "A1 exempted after publication")
+            let (_, latest) = try await desk.get("analyst", "/api/v1/assessments?period=2026-11&level=street")
+            #expect(latest["revision"] as? Int == 2 && latest["correctionReason"] as? String == "A1 exempted after publication")
+            #expect(Self.weights(latest["parameters"] as? JSON) == [0.4, 0.3, 0.3])
+            let corrected = try await rows(desk, level: "street")
+            #expect(corrected["110105001"]?["dispatched"] as? Int == 6)
+            // B: .4·.5 + .3·1 + .3·1 = .8 under the corrected weights.
+            #expect(corrected["110105002"]?["score"] as? Double == 0.8)
+            // Revision 1 is history, still readable as published.
+            let (_, old) = try await desk.get("analyst", "/api/v1/assessments?period=2026-11&level=street&revision=1")
+            let oldRows = (old["rows"] as? [JSON] ?? []).reduce(into: [String: JSON]()) { $0[$1["unitId"] as? String ?? ""] = $1 }
+            #expect(old["revision"] as? Int == 1 && old["correctionReason"] == nil)
+            #expect(oldRows["110105001"]?["dispatched"] as? Int == 7 && oldRows["110105002"]?["score"] as? Double == 0.9)
+            #expect(try await desk.get("analyst", "/api/v1/assessments?period=2026-11&level=street&revision=3").0 == 404)
+            let (_, history) = try await desk.get("chaoyang", "/api/v1/assessments/2026-11/publications")
+            let items = history["items"] as? [JSON] ?? []
+            #expect(items.map { $0["revision"] as? Int } == [1, 2])
+            #expect(items.first?["reason"] == nil && items.last?["reason"] as? String == "A1 exempted after publication")
+            #expect(items.allSatisfy { $0["publishedBy"] as? String == app.ids["admin"]?.uuidString.lowercased() })
+            // The parameters of a published month are its latest revision's, and still not editable directly.
+            #expect(Self.weights(try await desk.get("analyst", "/api/v1/assessments/2026-11/parameters").1) == [0.4, 0.3, 0.3])
+            #expect(try await desk.send("admin", .patch, "/api/v1/assessments/2026-11/parameters", #"{"weights":{"response":0.2,"resolution":0.4,"satisfaction":0.4},"basicallySatisfiedValue":0.5}"#).0 == 409)
+        }
+    }
+
+    @Test func aMonthThatHasNotEndedIsNotPublished() async throws {
+        try await withSeededApp { app in
+            let desk = try await Desk(app, accounts: ["admin", "analyst"])
+            for period in ["2026-11", "2027-05"] {
+                let (status, problem) = try await desk.post("admin", "/api/v1/assessments/\(period)/publish")
+                #expect(status == 422 && problem["type"] as? String == "/problems/period-not-ended", "\(period): \(problem)")
+                let (_, ranking) = try await desk.get("analyst", "/api/v1/assessments?period=\(period)&level=district")
+                #expect(ranking["published"] as? Bool == false && ranking["revision"] == nil)
+                #expect((try await desk.get("analyst", "/api/v1/assessments/\(period)/publications").1["items"] as? [JSON])?.isEmpty == true)
+            }
+            // A month that has ended is published (2026-10 on the test clock's 2026-11-18).
+            #expect(try await desk.post("admin", "/api/v1/assessments/2026-10/publish").0 == 204)
         }
     }
 

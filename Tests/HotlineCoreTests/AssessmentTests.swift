@@ -84,3 +84,43 @@ import Testing
         #expect(AssessmentPeriod("2026-01")!.minus(1).description == "2025-12")
     }
 }
+
+/// 考核发布 and 更正: who may publish what when, as pure rules.
+@Suite struct AssessmentPublicationTests {
+    let november = AssessmentPeriod(year: 2026, month: 11)
+    /// 2026-12-01T00:00:00+08:00, the first instant after November in Asia/Shanghai.
+    var monthEnd: Date { november.interval.to }
+
+    @Test func aMonthIsPublishedOnlyOnceItHasEnded() throws {
+        #expect(monthEnd == Date(timeIntervalSince1970: 1_796_054_400))
+        #expect(!november.hasEnded(at: monthEnd.addingTimeInterval(-1)))
+        #expect(november.hasEnded(at: monthEnd))
+        #expect(throws: AssessmentPublication.Refusal.periodNotEnded(november, endsAt: monthEnd)) {
+            try AssessmentPublication.first(november, latest: nil, parameters: ScoringParameters(), by: "admin", now: monthEnd.addingTimeInterval(-1))
+        }
+        let first = try AssessmentPublication.first(november, latest: nil, parameters: ScoringParameters(), by: "admin", now: monthEnd)
+        #expect(first.revision == 1 && first.reason == nil && first.publishedBy == "admin")
+        #expect(throws: AssessmentPublication.Refusal.alreadyPublished(november)) {
+            try AssessmentPublication.first(november, latest: first, parameters: ScoringParameters(), by: "admin", now: monthEnd)
+        }
+    }
+
+    @Test func aCorrectionIsTheNextRevisionWithAReason() throws {
+        let first = try AssessmentPublication.first(november, latest: nil, parameters: ScoringParameters(), by: "admin", now: monthEnd)
+        #expect(throws: AssessmentPublication.Refusal.notPublished(november)) {
+            try AssessmentPublication.correction(november, latest: nil, reason: "r", parameters: nil, by: "admin", now: monthEnd)
+        }
+        #expect(throws: AssessmentPublication.Refusal.self) {
+            try AssessmentPublication.correction(november, latest: first, reason: " \n", parameters: nil, by: "admin", now: monthEnd)
+        }
+        #expect(throws: AssessmentPublication.Refusal.self) {
+            try AssessmentPublication.correction(
+                november, latest: first, reason: "r", parameters: ScoringParameters(weightResponse: 0.5), by: "admin", now: monthEnd)
+        }
+        let second = try AssessmentPublication.correction(november, latest: first, reason: " late exemptions ", parameters: nil, by: "other", now: monthEnd)
+        #expect(second.revision == 2 && second.reason == "late exemptions" && second.parameters == first.parameters)
+        let weights = ScoringParameters(weightResponse: 0.4, weightResolution: 0.3, weightSatisfaction: 0.3)
+        let third = try AssessmentPublication.correction(november, latest: second, reason: "weights", parameters: weights, by: "admin", now: monthEnd)
+        #expect(third.revision == 3 && third.parameters == weights)
+    }
+}

@@ -1,7 +1,7 @@
 """Schemathesis hooks for scripts/contract-test: bearer authentication by logging in as demo accounts.
 
 Each operation is called as an account that may do it, so that the run gets past the role checks into the handlers:
-the city admin for accounts and assessment parameters and publication, the Chaoyang district admin for a receiving
+the city admin for accounts and assessment parameters, publication and corrections, the Chaoyang district admin for a receiving
 unit's actions (it acts for its district government, where auto dispatch sends orders without a street), the
 proactive-governance planner for themes and proactive tasks (every district), the centre supervisor for everything
 else. The logout gets a session of its own each time, so that logging out never revokes the token the rest of the
@@ -58,7 +58,8 @@ def token(username: str) -> str:
 def account_for(method: str, path: str) -> str:
     if path.startswith("/api/v1/users"):
         return "admin"
-    if (method, path) in {("PATCH", "/api/v1/assessments/{period}/parameters"), ("POST", "/api/v1/assessments/{period}/publish")}:
+    if (method, path) in {("PATCH", "/api/v1/assessments/{period}/parameters"), ("POST", "/api/v1/assessments/{period}/publish"),
+                          ("POST", "/api/v1/assessments/{period}/corrections")}:
         return "admin"
     if re.fullmatch(r"/api/v1/dispatches/\{id\}/(accept|contact|reply|return|extension)", path):
         return "chaoyang"

@@ -10,11 +10,13 @@ import Logging
 ///
 /// | method | path                                          | who                       |
 /// |--------|-----------------------------------------------|---------------------------|
-/// | GET    | /api/v1/assessments?period=&level=&districtCode=&format=csv | everyone    |
+/// | GET    | /api/v1/assessments?period=&level=&districtCode=&revision=&format=csv | everyone |
 /// |        | (or `from=&to=` for any date range: computed with the default parameters, never published) |  |
 /// | GET    | /api/v1/assessments/{period}/parameters       | everyone                  |
 /// | PATCH  | /api/v1/assessments/{period}/parameters       | city_admin, until published |
-/// | POST   | /api/v1/assessments/{period}/publish          | city_admin, once          |
+/// | POST   | /api/v1/assessments/{period}/publish          | city_admin, once, after the month ended |
+/// | POST   | /api/v1/assessments/{period}/corrections      | city_admin, a published month (更正) |
+/// | GET    | /api/v1/assessments/{period}/publications     | everyone: the publication history |
 /// | GET    | /api/v1/assessments/{period}/units/{unitId}   | everyone, within scope    |
 /// | GET    | /api/v1/assessments/{period}/key-streets      | everyone                  |
 struct AssessmentsController {
@@ -27,6 +29,8 @@ struct AssessmentsController {
         group.get("/assessments/{period}/parameters", use: parameters)
         group.patch("/assessments/{period}/parameters", use: setParameters)
         group.post("/assessments/{period}/publish", use: publish)
+        group.post("/assessments/{period}/corrections", use: correct)
+        group.get("/assessments/{period}/publications", use: publications)
         group.get("/assessments/{period}/units/{unitId}", use: unit)
         group.get("/assessments/{period}/key-streets", use: keyStreets)
     }
@@ -82,9 +86,38 @@ struct AssessmentsController {
         var period: String
         var level: String
         var published: Bool
+        /// When the figures shown were published (their revision's publication).
         var publishedAt: String?
+        /// The revision shown (1 the first publication, then corrections); nil for figures computed now.
+        var revision: Int?
+        /// Why the revision shown was published again (a correction's reason).
+        var correctionReason: String?
         var parameters: ParametersBody
         var rows: [Row]
+    }
+
+    /// One publication of a period (revision 1) or one correction.
+    struct PublicationBody: ResponseEncodable {
+        var period: String
+        var revision: Int
+        var publishedAt: String
+        var publishedBy: String
+        var reason: String?
+        var parameters: ParametersBody
+
+        init(_ p: AssessmentPublication) {
+            period = p.period.description
+            revision = p.revision
+            publishedAt = p.publishedAt.iso8601
+            publishedBy = p.publishedBy
+            reason = p.reason
+            parameters = ParametersBody(p.parameters)
+        }
+    }
+
+    struct PublicationList: ResponseEncodable {
+        var period: String
+        var items: [PublicationBody]
     }
 
     /// A date range from `from` and `to` (ISO 8601 instants, at most a year), or nil when neither is given.
@@ -126,12 +159,23 @@ struct AssessmentsController {
         }
         let format = q["format"].map { String($0) } ?? "json"
         guard format == "json" || format == "csv" else { throw Problem.invalidParameter("format", "json or csv") }
+        var revision: Int?
+        if let raw = q["revision"].map({ String($0) }) {
+            guard let r = Int(raw), r >= 1 else { throw Problem.invalidParameter("revision", "a revision number, 1 or more") }
+            guard period != nil else { throw Problem.invalidParameter("revision", "only with period") }
+            revision = r
+        }
         let parameters: ScoringParameters
-        let published: Date?
+        let published: AssessmentPublication?
         let results: [AssessmentResult]
         let label: String
         if let period {
-            (parameters, published, results) = try await store.ranking(period, level: level, as: context.identity, logger: context.logger)
+            do {
+                (parameters, published, results) = try await store.ranking(
+                    period, level: level, revision: revision, as: context.identity, logger: context.logger)
+            } catch AssessmentStoreError.noSuchRevision {
+                throw Problem.notFound("The assessment of \(period) has no revision \(revision ?? 1).")
+            }
             label = period.description
         } else if let range {
             parameters = ScoringParameters()
@@ -158,8 +202,9 @@ struct AssessmentsController {
                 body: .init(byteBuffer: ByteBuffer(string: csv)))
         }
         return try Ranking(
-            period: label, level: level.rawValue, published: published != nil, publishedAt: published?.iso8601,
-            parameters: ParametersBody(parameters), rows: rows
+            period: label, level: level.rawValue, published: published != nil, publishedAt: published?.publishedAt.iso8601,
+            revision: published?.revision, correctionReason: published?.reason, parameters: ParametersBody(parameters),
+            rows: rows
         ).response(from: request, context: context)
     }
 
@@ -191,19 +236,79 @@ struct AssessmentsController {
 
     static func alreadyPublished(_ period: AssessmentPeriod) -> Problem {
         Problem(.conflict, type: "/problems/assessment-published", title: "Period published",
-                detail: "The assessment of \(period) is published and can no longer change.")
+                detail: "The assessment of \(period) is published and can no longer change; a mistake is corrected with POST /api/v1/assessments/\(period)/corrections.")
+    }
+
+    /// The problem for a refused publication or correction.
+    static func problem(_ refusal: AssessmentPublication.Refusal) -> Problem {
+        switch refusal {
+        case .alreadyPublished(let period):
+            return alreadyPublished(period)
+        case .periodNotEnded(let period, let endsAt):
+            return Problem(
+                .unprocessableContent, type: "/problems/period-not-ended", title: "Period not ended",
+                detail: "The assessment of \(period) cannot be published before the month has ended (\(endsAt.iso8601)).")
+        case .notPublished(let period):
+            return Problem(
+                .conflict, type: "/problems/assessment-not-published", title: "Period not published",
+                detail: "The assessment of \(period) has not been published, so there is nothing to correct; publish it instead.")
+        case .invalid(let field, let message):
+            return Problem.validation([.init(field: field, message: message)])
+        }
     }
 
     @Sendable func publish(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let period = try Self.period(context.parameters.get("period"))
         try context.require([.cityAdmin])
         do {
-            try await store.publish(period, as: context.identity, now: clock.now, logger: context.logger)
-        } catch AssessmentStoreError.published {
-            throw Self.alreadyPublished(period)
+            _ = try await store.publish(period, as: context.identity, now: clock.now, logger: context.logger)
+        } catch let refusal as AssessmentPublication.Refusal {
+            throw Self.problem(refusal)
         }
         context.logger.info("assessment published", metadata: ["period": "\(period)"])
         return Response(status: .noContent)
+    }
+
+    struct CorrectionRequest: Decodable {
+        var reason: String
+        /// Other parameters for the corrected figures; the latest revision's when absent.
+        var weights: ParametersBody.Weights?
+        var basicallySatisfiedValue: Double?
+    }
+
+    @Sendable func correct(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let period = try Self.period(context.parameters.get("period"))
+        try context.require([.cityAdmin])
+        let body = try await request.decodeJSON(as: CorrectionRequest.self, context: context)
+        var parameters: ScoringParameters?
+        switch (body.weights, body.basicallySatisfiedValue) {
+        case (nil, nil):
+            parameters = nil
+        case (let w?, let basic?):
+            parameters = ScoringParameters(
+                weightResponse: w.response, weightResolution: w.resolution, weightSatisfaction: w.satisfaction,
+                basicallySatisfiedValue: basic)
+        default:
+            throw Problem.validation([.init(field: "weights", message: "weights and basicallySatisfiedValue come together")])
+        }
+        let publication: AssessmentPublication
+        do {
+            publication = try await store.correct(
+                period, reason: body.reason, parameters: parameters, as: context.identity, now: clock.now, logger: context.logger)
+        } catch let refusal as AssessmentPublication.Refusal {
+            throw Self.problem(refusal)
+        }
+        context.logger.notice(
+            "assessment corrected", metadata: ["period": "\(period)", "revision": "\(publication.revision)"])
+        var response = try PublicationBody(publication).response(from: request, context: context)
+        response.status = .created
+        return response
+    }
+
+    @Sendable func publications(_ request: Request, context: AuthenticatedContext) async throws -> PublicationList {
+        let period = try Self.period(context.parameters.get("period"))
+        let history = try await store.publications(period, as: context.identity, logger: context.logger)
+        return PublicationList(period: period.description, items: history.map(PublicationBody.init))
     }
 
     struct UnitBody: ResponseEncodable {
@@ -224,7 +329,9 @@ struct AssessmentsController {
 
     @Sendable func unit(_ request: Request, context: AuthenticatedContext) async throws -> UnitBody {
         let period = try Self.period(context.parameters.get("period"))
-        guard let unitID = context.parameters.get("unitId") else { throw Problem.notFound() }
+        guard let unitID = context.parameters.get("unitId"), DistrictCode(unitID) != nil || UnitID.isWellFormed(unitID) else {
+            throw Problem.invalidParameter("unitId", "a unit id (a 9-digit street code, gov.<district>, dept.<slug>, ent.<slug>) or a district code")
+        }
         let identity = context.identity
         let level: AssessmentLevel
         if let district = DistrictCode(unitID) {
