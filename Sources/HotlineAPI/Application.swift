@@ -143,11 +143,12 @@ public func buildRouter(
         tokenLifetime: configuration.tokenLifetime, throttle: configuration.loginThrottle)
 
     // Open: logging in.
-    auth.addPublicRoutes(to: router.group("api/v1"))
-    // Everything else under /api/v1 needs a caller (401 without one).
+    auth.addPublicRoutes(to: router.group("api/v1").add(middleware: QueryParameterMiddleware()))
+    // Everything else under /api/v1 needs a caller (401 without one); then an unknown query parameter is a 400.
     let api = router.group("api/v1")
         .add(middleware: AuthMiddleware(store: authStore, clock: configuration.clock))
         .group(context: AuthenticatedContext.self)
+        .add(middleware: QueryParameterMiddleware())
     auth.addRoutes(to: api)
     UsersController(users: userStore, hasher: hasher, database: database).addRoutes(to: api)
     ReferenceController(store: ReferenceStore(database: database)).addRoutes(to: api)

@@ -53,13 +53,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public static func validation(_ errors: [FieldError]) -> Problem {
         Problem(
             .unprocessableContent, type: "/problems/validation", title: "Validation failed",
-            detail: "The request has \(errors.count) invalid field(s).", errors: errors)
-    }
-
-    public static func invalidParameter(_ name: String, _ message: String) -> Problem {
-        Problem(
-            .badRequest, type: "/problems/invalid-parameter", title: "Invalid query parameter",
-            detail: "\(name): \(message)", errors: [FieldError(field: name, message: message)])
+            detail: errors.count == 1 ? "\(errors[0].field): \(errors[0].message)."
+                : "\(errors.count) fields are invalid: \(errors.map(\.field).joined(separator: ", ")).",
+            errors: errors)
     }
 
     public static func unavailable(_ detail: String) -> Problem {

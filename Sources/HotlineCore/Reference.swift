@@ -93,6 +93,18 @@ public enum TimeLimitTier: String, CaseIterable, Sendable, Codable, Comparable {
 
 /// A unit's id tells its kind: a street's 9-digit code, `gov.<district>`, `dept.<slug>` or `ent.<slug>`.
 public enum UnitID {
+    /// Whether `id` has one of the four shapes (whether such a unit exists is the database's to say).
+    public static func isWellFormed(_ id: String) -> Bool {
+        func isSlug(_ s: Substring) -> Bool {
+            !s.isEmpty && s.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+        }
+        if id.utf8.count == 9, id.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) { return DistrictCode(String(id.prefix(6))) != nil }
+        if id.hasPrefix("gov.") { return DistrictCode(String(id.dropFirst(4))) != nil }
+        if id.hasPrefix("dept.") { return isSlug(id.dropFirst(5)) }
+        if id.hasPrefix("ent.") { return isSlug(id.dropFirst(4)) }
+        return false
+    }
+
     /// Checks the shape of an id against its kind and district, as the database's `units_kind_shape` check does,
     /// so that imports can report every bad line before touching the database.
     public static func validate(id: String, kind: UnitKind, districtCode: DistrictCode?, streetType: StreetType?) -> String? {

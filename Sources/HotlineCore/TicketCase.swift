@@ -182,7 +182,7 @@ public struct EventDraft: Sendable, Equatable {
 
 /// Why an action was refused.
 public enum WorkflowError: Error, Equatable, Sendable {
-    /// Not allowed in the current state (409): what was tried and where things stand.
+    /// Not allowed in the current state (409): a sentence saying what was refused and why, and where things stand.
     case conflict(String, ticketStatus: TicketStatus, dispatchStatus: DispatchStatus?)
     /// The caller's role or unit may not do this (403).
     case forbidden(String)
@@ -221,8 +221,16 @@ public enum DispatchRules {
 }
 
 extension Ticket {
-    private func conflict(_ what: String, _ dispatch: Dispatch? = nil) -> WorkflowError {
-        .conflict(what, ticketStatus: status, dispatchStatus: dispatch?.status)
+    /// `action` (a phrase such as "Reopening") is not allowed in the ticket's (and the dispatch's) current state.
+    private func notAllowed(_ action: String, _ dispatch: Dispatch? = nil) -> WorkflowError {
+        let sentence = dispatch.map { "\(action) is not allowed while this dispatch is \($0.status.phrase) (the ticket is \(status.phrase))." }
+            ?? "\(action) is not allowed while the ticket is \(status.phrase)."
+        return .conflict(sentence, ticketStatus: status, dispatchStatus: dispatch?.status)
+    }
+
+    /// A refusal by a rule of the current state, in a sentence of its own.
+    private func conflict(_ sentence: String, _ dispatch: Dispatch? = nil) -> WorkflowError {
+        .conflict(sentence, ticketStatus: status, dispatchStatus: dispatch?.status)
     }
 
     /// Recomputes the status from the dispatches (unless closed or merged) and the visibility list.
@@ -243,13 +251,13 @@ extension Ticket {
         now: Date, policy: DeadlinePolicy
     ) throws(WorkflowError) -> [EventDraft] {
         guard Workflow.allows(whistle ? .whistle : .dispatch, in: status) else {
-            throw conflict(whistle ? "whistle" : "dispatch")
+            throw notAllowed(whistle ? "Blowing the whistle (吹哨)" : "Dispatching (派单)")
         }
         guard !targets.isEmpty else { throw .invalid(field: "units", message: "name at least one unit") }
         let leads = targets.filter { $0.role == .lead }
         if leads.count > 1 { throw .invalid(field: "units", message: "at most one lead (主办)") }
         if !leads.isEmpty, liveLead != nil {
-            throw conflict("a lead unit already holds this ticket; it must return it first")
+            throw conflict("A lead unit (主办) already holds this ticket; it must return it (退单) before another lead is named.")
         }
         if leads.isEmpty, liveLead == nil {
             throw .invalid(field: "units", message: "the ticket has no lead (主办): name one among the units")
@@ -258,7 +266,7 @@ extension Ticket {
         for t in targets {
             guard seen.insert(t.unitID).inserted else { throw .invalid(field: "units", message: "unit \(t.unitID) named twice") }
             if dispatches.contains(where: { $0.unitID == t.unitID && $0.status.isLive }) {
-                throw conflict("unit \(t.unitID) already holds this ticket")
+                throw conflict("Unit \(t.unitID) already holds this ticket.")
             }
         }
         let deadlines = policy.deadlines(from: now, tier: tier)
@@ -301,9 +309,12 @@ extension Ticket {
     ) throws(WorkflowError) -> [EventDraft] {
         let i = try ownDispatch(dispatchID, actor: actor)
         var d = dispatches[i]
+        if action == .requestExtension, status.isOpen, d.extensionState == .requested {
+            throw conflict("An extension (延期) asked for earlier is still under review; wait for the centre's answer.", d)
+        }
         guard status.isOpen,
               let next = Workflow.next(d.status, on: action, accepted: d.acceptedAt != nil, extension: d.extensionState)
-        else { throw conflict(action.rawValue, d) }
+        else { throw notAllowed(action.phrase, d) }
         var event = EventDraft(kind: "", dispatchID: d.id, unitID: d.unitID)
         switch (action, input) {
         case (.accept, _):
@@ -340,7 +351,7 @@ extension Ticket {
             event.note = reason
             event.data = ["until": until.formatted(.iso8601)]
         default:
-            throw .invalid(field: "body", message: "missing details for \(action.rawValue)")
+            throw .invalid(field: "body", message: "the details of \(action.phrase.lowercased()) are missing")
         }
         d.status = next
         dispatches[i] = d
@@ -359,7 +370,7 @@ extension Ticket {
         var d = dispatches[i]
         guard status.isOpen,
               let next = Workflow.next(d.status, on: approve ? .approveReturn : .rejectReturn, accepted: d.acceptedAt != nil)
-        else { throw conflict("return review", d) }
+        else { throw notAllowed(DispatchAction.approveReturn.phrase, d) }
         if !approve, reassignTo != nil { throw .invalid(field: "reassignTo", message: "only with an approved return") }
         d.status = next
         if approve { d.closedAt = now }
@@ -381,8 +392,11 @@ extension Ticket {
             throw .invalid(field: "dispatchId", message: "no such dispatch on this ticket")
         }
         var d = dispatches[i]
-        guard status.isOpen, Workflow.next(d.status, on: .reviewExtension, extension: d.extensionState) != nil else {
-            throw conflict("extension review", d)
+        guard status.isOpen, d.status.isLive, d.status != .replied else {
+            throw notAllowed(DispatchAction.reviewExtension.phrase, d)
+        }
+        guard Workflow.next(d.status, on: .reviewExtension, extension: d.extensionState) != nil else {
+            throw conflict("This dispatch has no extension request (延期) waiting for review.", d)
         }
         d.extensionState = approve ? .approved : .rejected
         if approve, let until = d.extensionUntil { d.deadlines.handleBy = until }
@@ -397,7 +411,7 @@ extension Ticket {
     public mutating func callback(
         reached: Bool, resolved: Bool?, satisfaction: Satisfaction?, comment: String?, now: Date
     ) throws(WorkflowError) -> [EventDraft] {
-        guard Workflow.allows(.callback, in: status) else { throw conflict("callback") }
+        guard Workflow.allows(.callback, in: status) else { throw notAllowed("A callback (回访)") }
         if reached {
             guard resolved != nil else { throw .invalid(field: "resolved", message: "required when the requester was reached") }
             guard satisfaction != nil else { throw .invalid(field: "satisfaction", message: "required when the requester was reached") }
@@ -416,40 +430,53 @@ extension Ticket {
         return events
     }
 
-    /// Reopens a replied or closed ticket: the units that replied get it back with fresh response and handling
-    /// deadlines from now.
+    /// 重办: reopens a replied or closed ticket. The rule (docs/workflow.md, "Reopening"):
+    /// - a unit that had replied is sent back to work (accepted again): it contacts the requester and handles the
+    ///   ticket again, each within its limit counted from now, but never earlier than the deadline it already had
+    ///   (an approved extension stands);
+    /// - a unit that had not replied keeps its deadlines and any extension it asked for: reopening neither forgives
+    ///   lateness nor takes time away;
+    /// - every deadline that moves is on the timeline, old and new (`deadlines_moved`, one event per dispatch).
     public mutating func reopen(reason: String, now: Date, policy: DeadlinePolicy) throws(WorkflowError) -> [EventDraft] {
-        guard Workflow.allows(.reopen, in: status) else { throw conflict("reopen") }
+        guard Workflow.allows(.reopen, in: status) else { throw notAllowed("Reopening (重办)") }
         let fresh = policy.deadlines(from: now, tier: tier)
         var reopened = 0
-        // Every unit that still holds the ticket has it again, with fresh deadlines for what it has left to do; the
-        // units that replied go back to work (accepted).
+        var moved: [EventDraft] = []
         for i in dispatches.indices where dispatches[i].status.isLive {
             var d = dispatches[i]
             d.closedAt = nil
-            if d.extensionState == .requested { d.extensionState = nil }  // asked for under the old deadlines
             if d.status == .replied {
+                let previous = d.deadlines
                 d.status = .accepted
                 d.contactedAt = nil
                 d.repliedAt = nil
+                // An extension asked for and not reviewed before the reply was about the work now judged undone.
+                if d.extensionState == .requested { d.extensionState = nil }
+                d.deadlines.respondBy = max(previous.respondBy, fresh.respondBy)
+                d.deadlines.handleBy = max(previous.handleBy, fresh.handleBy)
                 reopened += 1
+                if d.deadlines != previous {
+                    moved.append(EventDraft(
+                        kind: "deadlines_moved", dispatchID: d.id, unitID: d.unitID,
+                        data: [
+                            "previousRespondBy": previous.respondBy.iso8601, "respondBy": d.deadlines.respondBy.iso8601,
+                            "previousHandleBy": previous.handleBy.iso8601, "handleBy": d.deadlines.handleBy.iso8601,
+                        ]))
+                }
             }
-            if d.acceptedAt == nil { d.deadlines.signBy = fresh.signBy }
-            d.deadlines.respondBy = fresh.respondBy
-            d.deadlines.handleBy = fresh.handleBy
             dispatches[i] = d
         }
         status = .received
         closedAt = nil
         settle(now: now)
-        return [EventDraft(kind: "reopened", note: reason, data: ["dispatches": String(reopened)])]
+        return [EventDraft(kind: "reopened", note: reason, data: ["dispatches": String(reopened)])] + moved
     }
 
     /// 并单: this ticket is a duplicate of `target`; its live dispatches are withdrawn.
     public mutating func merge(into target: Ticket, now: Date) throws(WorkflowError) -> [EventDraft] {
-        guard Workflow.allows(.merge, in: status) else { throw conflict("merge") }
+        guard Workflow.allows(.merge, in: status) else { throw notAllowed("Merging (并单)") }
         guard target.id != id else { throw .invalid(field: "intoTicketId", message: "a ticket cannot merge into itself") }
-        guard target.status.isOpen else { throw .invalid(field: "intoTicketId", message: "the target ticket is \(target.status.rawValue)") }
+        guard target.status.isOpen else { throw .invalid(field: "intoTicketId", message: "the target ticket is \(target.status.phrase)") }
         guard target.location.districtCode == location.districtCode else {
             throw .invalid(field: "intoTicketId", message: "duplicates are merged within one district")
         }
@@ -468,7 +495,7 @@ extension Ticket {
 
     /// 考核豁免: takes the ticket out of assessment (malicious, abusive, duplicate, out of scope), for every unit.
     public mutating func exempt(reason: String, now: Date) throws(WorkflowError) -> [EventDraft] {
-        guard exemptedAt == nil else { throw conflict("already exempted from assessment") }
+        guard exemptedAt == nil else { throw conflict("This ticket is already exempted from assessment (考核豁免).") }
         exemptedAt = now
         exemptionReason = reason
         updatedAt = now
@@ -477,8 +504,8 @@ extension Ticket {
 
     /// 督办: flags the ticket for supervision.
     public mutating func supervise(note: String?, now: Date) throws(WorkflowError) -> [EventDraft] {
-        guard Workflow.allows(.supervise, in: status) else { throw conflict("supervise") }
-        guard !supervised else { throw conflict("already under supervision") }
+        guard Workflow.allows(.supervise, in: status) else { throw notAllowed("Supervision (督办)") }
+        guard !supervised else { throw conflict("This ticket is already under supervision (督办).") }
         supervised = true
         settle(now: now)
         return [EventDraft(kind: "supervised", note: note)]

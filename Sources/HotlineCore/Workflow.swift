@@ -39,6 +39,18 @@ public enum TicketStatus: String, CaseIterable, Sendable, Codable {
 
     /// Whether the ticket still takes handling actions.
     public var isOpen: Bool { self != .closed && self != .merged }
+
+    /// The status in words, for messages ("while the ticket is …").
+    public var phrase: String {
+        switch self {
+        case .received: "received and not yet dispatched"
+        case .dispatched: "dispatched and not yet signed for"
+        case .inProgress: "in progress"
+        case .replied: "replied and waiting for its callback"
+        case .closed: "closed"
+        case .merged: "merged into another ticket"
+        }
+    }
 }
 
 /// A dispatch's status: one unit's part in one ticket.
@@ -59,6 +71,19 @@ public enum DispatchStatus: String, CaseIterable, Sendable, Codable {
 
     /// Whether the unit still has the order (returned and withdrawn dispatches are history).
     public var isLive: Bool { self != .returned && self != .withdrawn }
+
+    /// The status in words, for messages ("and this dispatch is …").
+    public var phrase: String {
+        switch self {
+        case .pending: "not yet signed for"
+        case .accepted: "signed for"
+        case .contacted: "past its first contact"
+        case .replied: "replied"
+        case .returnRequested: "waiting for the review of its return"
+        case .returned: "returned"
+        case .withdrawn: "withdrawn"
+        }
+    }
 }
 
 /// 主办 or 协办.
@@ -77,6 +102,21 @@ public enum DispatchAction: String, Sendable, CaseIterable {
     case reviewExtension = "extension_review"
     case withdraw
     case reopen
+
+    /// The action in words, to start a sentence ("Signing for the order is not allowed while …").
+    public var phrase: String {
+        switch self {
+        case .accept: "Signing for the order (签收)"
+        case .contact: "Recording the first contact"
+        case .reply: "Replying (反馈)"
+        case .requestReturn: "Returning the order (退单)"
+        case .approveReturn, .rejectReturn: "Reviewing a return"
+        case .requestExtension: "Asking for an extension (延期)"
+        case .reviewExtension: "Reviewing an extension"
+        case .withdraw: "Withdrawing the dispatch"
+        case .reopen: "Reopening (重办)"
+        }
+    }
 }
 
 /// The reply's outcome.

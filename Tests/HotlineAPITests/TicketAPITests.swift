@@ -251,6 +251,65 @@ import Testing
         }
     }
 
+    /// The walkthrough's case: an approved extension moved handleBy ten days out; reopening after the reply keeps it
+    /// (a fresh 7-day limit would end earlier), and the timeline shows the deadlines before and after.
+    @Test func reopeningKeepsAnApprovedExtensionAndShowsThePreviousDeadlines() async throws {
+        try await withSeededApp(configure: { $0.tokenLifetime = .seconds(5 * 86_400) }) { app in
+            let desk = try await Desk(app, accounts: ["operator", "supervisor", "chaoyang-street"])
+            let ticket = try await desk.intake()
+            let tid = Self.id(ticket)
+            let d = Self.dispatches(ticket).first?["id"] as? String ?? ""
+            for action in ["accept", "contact"] { _ = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/\(action)") }
+            let until = app.clock.now.addingTimeInterval(10 * 86_400).formatted(.iso8601)
+            _ = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/extension", #"{"until":"\#(until)","reason":"Waiting for parts"}"#)
+            _ = try await desk.post("supervisor", "/api/v1/dispatches/\(d)/extension-review", #"{"decision":"approve"}"#)
+            app.clock.advance(by: 86_400)
+            _ = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/reply", #"{"outcome":"partly_resolved","text":"Half done"}"#)
+            app.clock.advance(by: 86_400)
+            let respondBefore = (Self.dispatches(try await desk.get("operator", "/api/v1/tickets/\(tid)").1).first?["deadlines"] as? [String: String])?["respondBy"]
+            let (status, t) = try await desk.post("operator", "/api/v1/tickets/\(tid)/reopen", #"{"reason":"Only half done"}"#)
+            #expect(status == 200, "\(t)")
+            let deadlines = Self.dispatches(t).first?["deadlines"] as? [String: String] ?? [:]
+            #expect(deadlines["handleBy"] == until, "the approved extension stands")
+            #expect(deadlines["respondBy"] == app.clock.now.addingTimeInterval(86_400).formatted(.iso8601))
+            let (_, events) = try await desk.get("operator", "/api/v1/tickets/\(tid)/events")
+            let items = events["items"] as? [JSON] ?? []
+            #expect(Array(Self.kinds(events).suffix(2)) == ["reopened", "deadlines_moved"])
+            let moved = items.last?["data"] as? [String: String] ?? [:]
+            #expect(moved["previousHandleBy"] == until && moved["handleBy"] == until)
+            #expect(moved["previousRespondBy"] == respondBefore && moved["respondBy"] == deadlines["respondBy"])
+        }
+    }
+
+    @Test func refusalsReadAsSentences() async throws {
+        try await withSeededApp { app in
+            let desk = try await Desk(app, accounts: ["operator", "chaoyang-street"])
+            let ticket = try await desk.intake()
+            let tid = Self.id(ticket)
+            let d = Self.dispatches(ticket).first?["id"] as? String ?? ""
+            // A second lead while the first holds the ticket.
+            var (status, problem) = try await desk.post("operator", "/api/v1/tickets/\(tid)/dispatches", #"{"units":[{"unitId":"110105002","role":"lead"}]}"#)
+            #expect(status == 409)
+            #expect(problem["detail"] as? String == "A lead unit (主办) already holds this ticket; it must return it (退单) before another lead is named.")
+            // An action out of order names the action and the states in words.
+            (status, problem) = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/reply", #"{"outcome":"resolved","text":"x"}"#)
+            #expect(status == 409)
+            #expect(problem["detail"] as? String == "Replying (反馈) is not allowed while this dispatch is not yet signed for (the ticket is dispatched and not yet signed for).")
+            (status, problem) = try await desk.post("operator", "/api/v1/tickets/\(tid)/reopen", #"{"reason":"r"}"#)
+            #expect(problem["detail"] as? String == "Reopening (重办) is not allowed while the ticket is dispatched and not yet signed for.")
+            // A second extension request while the first is under review.
+            _ = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/accept")
+            let until = app.clock.now.addingTimeInterval(10 * 86_400).formatted(.iso8601)
+            _ = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/extension", #"{"until":"\#(until)","reason":"a"}"#)
+            (status, problem) = try await desk.post("chaoyang-street", "/api/v1/dispatches/\(d)/extension", #"{"until":"\#(until)","reason":"b"}"#)
+            #expect(status == 409)
+            #expect(problem["detail"] as? String == "An extension (延期) asked for earlier is still under review; wait for the centre's answer.")
+            // A single invalid field is named in the detail.
+            (status, problem) = try await desk.post("operator", "/api/v1/tickets/\(tid)/dispatches", #"{"units":[{"unitId":"110105002","role":"boss"}]}"#)
+            #expect(status == 422 && problem["detail"] as? String == "units[0].role: lead or assist.")
+        }
+    }
+
     @Test func duplicatesAreMerged() async throws {
         try await withSeededApp { app in
             let desk = try await Desk(app, accounts: ["operator", "chaoyang-street"])
@@ -480,6 +539,7 @@ import Testing
             app.clock.advance(by: 60)
             let d = try await desk.intake(#","dispatch":"manual""#)
             let (ia, ib, ic, id) = (Self.id(a), Self.id(b), Self.id(c), Self.id(d))
+            #expect(try await desk.post("operator", "/api/v1/tickets/\(ic)/supervise", #"{"note":"slow"}"#).0 == 200)
             func ids(_ query: String, as who: String = "operator") async throws -> [String] {
                 let (status, page) = try await desk.get(who, "/api/v1/tickets?\(query)")
                 #expect(status == 200, "\(query): \(page)")
@@ -502,6 +562,10 @@ import Testing
                 ("q=50%25_off", []),
                 ("districtCode=110105&categoryCode=0601", [id, ia]),
                 ("districtCode=110105&status=dispatched&from=\(bCreated)&overdue=false", [ib]),
+                ("supervised=true", [ic]),
+                ("supervised=false", [id, ib, ia]),
+                ("districtCode=110105&supervised=true", []),
+                ("districtCode=110108&supervised=true", [ic]),
             ]
             for (query, expected) in cases {
                 #expect(try await ids(query) == expected, "\(query)")
@@ -516,6 +580,8 @@ import Testing
             } while cursor != nil
             #expect(seen == [id, ib, ia])
             #expect(try await ids("districtCode=110108", as: "chaoyang") == [])
+            #expect(try await ids("supervised=true", as: "chaoyang") == [])
+            #expect(try await desk.get("operator", "/api/v1/tickets?supervised=yes").0 == 400)
         }
     }
 

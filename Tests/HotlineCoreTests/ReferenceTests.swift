@@ -53,4 +53,11 @@ import Testing
         #expect(UnitID.validate(id: "dept.housing", kind: .department, districtCode: chaoyang, streetType: nil) != nil)
         #expect(UnitID.validate(id: "ent.water", kind: .department, districtCode: nil, streetType: nil) != nil)
     }
+
+    @Test func wellFormedIdsWithoutAKind() {
+        for id in ["110105001", "gov.110105", "dept.housing", "ent.water-supply"] { #expect(UnitID.isWellFormed(id), "\(id)") }
+        for id in ["", "11010500", "999999001", "gov.999999", "gov.", "dept.", "dept.Housing", "ent.water supply", "not a unit", "110105"] {
+            #expect(!UnitID.isWellFormed(id), "\(id)")
+        }
+    }
 }

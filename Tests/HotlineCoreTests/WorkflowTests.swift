@@ -380,7 +380,9 @@ private let nextTable: [DispatchAction: Row] = [
         var t = try Fx.dispatched()
         let id = try #require(t.liveLead).id
         let e = refusal { _ = try t.act(.contact, id, by: Fx.streetHandler(), at: Fx.at(hours: 1)) }
-        #expect(e == WorkflowError.conflict("contact", ticketStatus: .dispatched, dispatchStatus: .pending))
+        #expect(e == WorkflowError.conflict(
+            "Recording the first contact is not allowed while this dispatch is not yet signed for (the ticket is dispatched and not yet signed for).",
+            ticketStatus: .dispatched, dispatchStatus: .pending))
     }
 
     @Test func missingDetailsAreInvalid() throws {
@@ -564,7 +566,11 @@ private let nextTable: [DispatchAction: Row] = [
         #expect(t.status == .closed)
         let reopenedAt = Fx.at(hours: 50)
         let events = try t.reopen(reason: "不满意", now: reopenedAt, policy: Fx.policy)
-        #expect(events.map(\.kind) == ["reopened"] && events.first?.data == ["dispatches": "1"])
+        #expect(events.map(\.kind) == ["reopened", "deadlines_moved"] && events.first?.data == ["dispatches": "1"])
+        #expect(events.last?.data == [
+            "previousRespondBy": Fx.at(hours: 24).iso8601, "respondBy": Fx.at(hours: 74).iso8601,
+            "previousHandleBy": Fx.at(hours: 168).iso8601, "handleBy": Fx.at(hours: 218).iso8601,
+        ])
         #expect(t.status == .inProgress && t.closedAt == nil)
         let lead = try #require(t.liveLead)
         #expect(lead.status == .accepted)
@@ -573,6 +579,43 @@ private let nextTable: [DispatchAction: Row] = [
         #expect(lead.deadlines.respondBy == Fx.at(hours: 50 + 24))
         #expect(lead.deadlines.handleBy == Fx.at(hours: 50 + 168))
         #expect(lead.nextDeadline == Fx.at(hours: 74))
+    }
+
+    @Test func reopenKeepsAnApprovedExtensionThatIsLaterThanAFreshLimit() throws {
+        var t = try Fx.dispatched()
+        let id = try #require(t.liveLead).id
+        let h = Fx.streetHandler()
+        _ = try t.act(.accept, id, by: h, at: Fx.at(hours: 1))
+        _ = try t.act(.contact, id, by: h, at: Fx.at(hours: 2))
+        _ = try t.act(.requestExtension, id, .extensionRequest(until: Fx.at(hours: 400), reason: "施工周期"), by: h, at: Fx.at(hours: 3))
+        _ = try t.reviewExtension(dispatchID: id, approve: true, note: nil, now: Fx.at(hours: 4))
+        _ = try t.act(.reply, id, .reply(outcome: .partlyResolved, text: "t"), by: h, at: Fx.at(hours: 20))
+        let events = try t.reopen(reason: "未解决", now: Fx.at(hours: 30), policy: Fx.policy)
+        let lead = try #require(t.liveLead)
+        // handleBy stays at the approved 400 h (a fresh 7 days from 30 h would be 198 h); respondBy moves to 30 + 24.
+        #expect(lead.deadlines.handleBy == Fx.at(hours: 400))
+        #expect(lead.deadlines.respondBy == Fx.at(hours: 54))
+        #expect(lead.extensionState == .approved)
+        let moved = try #require(events.first { $0.kind == "deadlines_moved" })
+        #expect(moved.data["previousHandleBy"] == Fx.at(hours: 400).iso8601 && moved.data["handleBy"] == Fx.at(hours: 400).iso8601)
+        #expect(moved.data["previousRespondBy"] == Fx.at(hours: 24).iso8601 && moved.data["respondBy"] == Fx.at(hours: 54).iso8601)
+    }
+
+    @Test func reopenLeavesDispatchesThatHadNotRepliedAsTheyWere() throws {
+        var t = try Fx.dispatched(to: Fx.street, assists: [Fx.housing])
+        let leadID = try #require(t.liveLead).id
+        let h = Fx.streetHandler()
+        _ = try t.act(.accept, leadID, by: h, at: Fx.at(hours: 1))
+        _ = try t.act(.contact, leadID, by: h, at: Fx.at(hours: 2))
+        _ = try t.act(.reply, leadID, .reply(outcome: .resolved, text: "t"), by: h, at: Fx.at(hours: 20))
+        let assistBefore = try #require(t.dispatches.first { $0.unitID == Fx.housing })
+        #expect(assistBefore.status == .pending)
+        let events = try t.reopen(reason: "未解决", now: Fx.at(hours: 30), policy: Fx.policy)
+        let assist = try #require(t.dispatches.first { $0.unitID == Fx.housing })
+        // The pending assist still owes its sign-for by 2 h: reopening does not forgive its lateness.
+        #expect(assist.deadlines == assistBefore.deadlines && assist.status == .pending)
+        #expect(assist.isOverdue(at: Fx.at(hours: 30)))
+        #expect(events.filter { $0.kind == "deadlines_moved" }.map(\.unitID) == [Fx.street])
     }
 
     @Test func reopenRefusedWhenNotRepliedOrClosed() throws {

@@ -34,8 +34,8 @@ struct DispatchesController {
     /// The dispatch an action names and its ticket: 404 when the caller cannot see it, then 403 for a role that
     /// may not do this (before the body is read).
     func target(_ context: AuthenticatedContext, roles: Set<Role>) async throws -> (dispatch: UUID, ticket: UUID) {
-        guard let raw = context.parameters.get("id"), let dispatchID = UUID(uuidString: raw),
-              let ticketID = try await tickets.store.ticketID(ofDispatch: dispatchID, as: context.identity, logger: context.logger)
+        let dispatchID = try context.parameters.uuid("id")
+        guard let ticketID = try await tickets.store.ticketID(ofDispatch: dispatchID, as: context.identity, logger: context.logger)
         else { throw Problem.notFound("No such dispatch.") }
         try context.require(roles)
         return (dispatchID, ticketID)

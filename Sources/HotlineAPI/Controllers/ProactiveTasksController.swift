@@ -41,8 +41,7 @@ struct ProactiveTasksController {
     var today: CivilDate { CivilDate(clock.now) }
 
     static func id(_ context: AuthenticatedContext) throws -> UUID {
-        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else { throw Problem.notFound("No such task.") }
-        return id
+        try context.parameters.uuid("id")
     }
 
     static func date(_ request: Request, _ name: String) throws -> CivilDate? {
@@ -145,7 +144,7 @@ struct ProactiveTasksController {
     @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> ProactiveTaskBody {
         try context.require([.cityAdmin, .proactivePlanner, .districtAdmin, .streetHandler, .departmentHandler])
         let id = try Self.id(context)
-        guard let raw = context.parameters.get("n"), let n = Int(raw), n >= 1 else { throw Problem.notFound("No such occurrence.") }
+        let n = try context.parameters.positiveInt("n")
         let body = try await request.decodeJSON(as: CompleteOccurrence.self, context: context)
         let report = body.report.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !report.isEmpty, report.unicodeScalars.count <= 4000 else {

@@ -58,8 +58,7 @@ struct ThemesController {
     }
 
     static func id(_ context: AuthenticatedContext) throws -> UUID {
-        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else { throw Problem.notFound("No such theme.") }
-        return id
+        try context.parameters.uuid("id")
     }
 
     @Sendable func get(_ request: Request, context: AuthenticatedContext) async throws -> ThemeBody {

@@ -173,6 +173,10 @@ struct TicketsController {
             guard raw == "true" || raw == "false" else { throw Problem.invalidParameter("overdue", "true or false") }
             filter.overdue = raw == "true"
         }
+        if let raw = param("supervised") {
+            guard raw == "true" || raw == "false" else { throw Problem.invalidParameter("supervised", "true or false") }
+            filter.supervised = raw == "true"
+        }
         for (name, keyPath) in [("from", \TicketFilter.from), ("to", \TicketFilter.to)] {
             if let raw = param(name) {
                 guard let date = try? Date(raw, strategy: .iso8601) else {
@@ -218,8 +222,7 @@ struct TicketsController {
     }
 
     static func ticketID(_ context: AuthenticatedContext) throws -> UUID {
-        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else { throw Problem.notFound("No such ticket.") }
-        return id
+        try context.parameters.uuid("id")
     }
 
     func render(_ ticket: Ticket, _ request: Request, _ context: AuthenticatedContext, now: Date) async throws -> TicketBody {

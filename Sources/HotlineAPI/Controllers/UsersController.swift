@@ -226,9 +226,6 @@ struct UsersController {
     }
 
     static func userID(_ context: AuthenticatedContext) throws -> UUID {
-        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else {
-            throw Problem.notFound("No such user.")
-        }
-        return id
+        try context.parameters.uuid("id")
     }
 }

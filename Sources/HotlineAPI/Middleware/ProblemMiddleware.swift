@@ -78,11 +78,9 @@ extension Problem {
     /// The workflow's refusals: 409 with where things stand, 403, or 422.
     init(_ error: WorkflowError) {
         switch error {
-        case .conflict(let what, let ticketStatus, let dispatchStatus):
+        case .conflict(let sentence, let ticketStatus, let dispatchStatus):
             self.init(
-                .conflict, type: "/problems/invalid-state", title: "Not allowed in the current state",
-                detail: "\(what) is not allowed while the ticket is \(ticketStatus.rawValue)"
-                    + (dispatchStatus.map { " and the dispatch is \($0.rawValue)" } ?? "") + ".")
+                .conflict, type: "/problems/invalid-state", title: "Not allowed in the current state", detail: sentence)
             var state = ["ticketStatus": ticketStatus.rawValue]
             if let dispatchStatus { state["dispatchStatus"] = dispatchStatus.rawValue }
             currentState = state

@@ -203,6 +203,7 @@ struct TicketListQuery {
                 ? "t.next_deadline < \(before)"
                 : "(t.next_deadline IS NULL OR t.next_deadline >= \(before))")
         }
+        if let supervised = filter.supervised { conditions.append("t.supervised = \(bind(supervised))") }
         if let from = filter.from { conditions.append("\(at) >= \(bind(from))") }
         if let to = filter.to { conditions.append("\(at) < \(bind(to))") }
         if let query = filter.query, let pattern {
@@ -264,7 +265,7 @@ extension TicketFilter {
     /// No condition but the keyset limit.
     var isUnfiltered: Bool {
         districtCode == nil && status == nil && streetCode == nil && unitID == nil && categoryCode == nil && type == nil
-            && overdue == nil && from == nil && to == nil && query == nil && after == nil
+            && overdue == nil && supervised == nil && from == nil && to == nil && query == nil && after == nil
     }
 }
 

@@ -58,6 +58,8 @@ public struct TicketFilter: Sendable {
     public var categoryCode: String?
     public var type: RequestType?
     public var overdue: Bool?
+    /// 督办: only the supervised tickets (true), or only the others (false).
+    public var supervised: Bool?
     public var from: Date?
     public var to: Date?
     public var query: String?
