@@ -7,7 +7,8 @@
 #
 # The image serves HTTPS only. It expects the certificate and key at /certs/server.pem and /certs/server-key.pem
 # (HOTLINE_TLS_CERT / HOTLINE_TLS_KEY to change) and the database settings in HOTLINE_DB_* (see docker-compose.yml).
-# `hotline serve` applies pending migrations from /app/sql as the owner role before it listens.
+# `hotline serve` applies pending migrations from /app/sql as the owner role before it listens, and loads the district
+# boundaries from /app/data/districts.
 # Other commands: `docker run … hotline migrate`, `… demo-data`, `… import-units /path/in/container.csv`.
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -73,6 +74,7 @@ ENV HOTLINE_HOST=0.0.0.0 \
     HOTLINE_TLS_KEY=/certs/server-key.pem \
     HOTLINE_DB_PORT=5432 \
     HOTLINE_SQL_DIR=/app/sql \
+    HOTLINE_DISTRICTS_DIR=/app/data/districts \
     HOTLINE_DEMO_UNITS=/app/data/demo-units.csv \
     SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/usr/local/libexec/swift-backtrace-static
 

@@ -19,6 +19,9 @@ public struct AppConfiguration: Sendable {
     public var database: DatabaseConfiguration
     /// Folder of the numbered SQL migrations.
     public var sqlDirectory: String
+    /// Folder of the district boundaries (`NNNNNN.geojson`), loaded with the migrations; nil: `data/districts`
+    /// beside `sqlDirectory`.
+    public var districtsDirectory: String?
     /// Apply pending migrations (as the owner role) before serving.
     public var migrateOnStart: Bool
     /// With this token, `/metrics` answers non-loopback callers too.
@@ -35,6 +38,8 @@ public struct AppConfiguration: Sendable {
     public var personalDataKey: String = ""
     /// Time limits (sign-for, response) and the calendar they are counted in.
     public var deadlinePolicy = DeadlinePolicy()
+    /// How far outside its stated district a request's point may lie (`locating.tolerance`).
+    public var locatingPolicy = LocatingPolicy()
     /// How often the proactive scheduler runs inside the server (`proactive.interval`); nil: not in this server
     /// (run `hotline proactive-tick` from cron instead).
     public var proactiveInterval: Duration?
@@ -109,10 +114,15 @@ public func buildApplication(
             guard configuration.database.ownerPassword != nil else {
                 throw StartupError(description: "migrating on start needs the owner role's password (HOTLINE_DB_OWNER_PASSWORD), or pass --no-migrate")
             }
-            let applied = try await configuration.database.withOwnerConnection(logger: logger) { connection in
-                try await migrator.migrate(on: connection, logger: logger)
+            let districts = configuration.districtsDirectory
+                ?? DistrictBoundaries.defaultDirectory(sqlDirectory: configuration.sqlDirectory)
+            let (applied, loaded) = try await configuration.database.withOwnerConnection(logger: logger) { connection in
+                let applied = try await migrator.migrate(on: connection, logger: logger)
+                return (applied, try await DistrictBoundaries.load(directory: districts, on: connection, logger: logger))
             }
-            logger.info("database schema is current", metadata: ["applied_now": "\(applied.count)", "known": "\(migrator.migrations.count)"])
+            logger.info("database schema is current", metadata: [
+                "applied_now": "\(applied.count)", "known": "\(migrator.migrations.count)", "district_boundaries_loaded": "\(loaded)",
+            ])
         }
     }
     return app
@@ -159,7 +169,8 @@ public func buildRouter(
         throw StartupError(description: "\(error)")
     }
     let tickets = TicketsController(
-        store: TicketStore(database: database, cipher: cipher, policy: configuration.deadlinePolicy),
+        store: TicketStore(
+            database: database, cipher: cipher, policy: configuration.deadlinePolicy, locating: configuration.locatingPolicy),
         clock: configuration.clock)
     tickets.addRoutes(to: api)
     DispatchesController(tickets: tickets).addRoutes(to: api)
@@ -175,7 +186,8 @@ public func buildRouter(
     // Open311 GeoReport v2: public reads, and intake for the centre's machine clients (docs/open311.md).
     Open311Controller(
         open311: Open311Store(database: database), reference: ReferenceStore(database: database),
-        tickets: TicketStore(database: database, cipher: cipher, policy: configuration.deadlinePolicy),
+        tickets: TicketStore(
+            database: database, cipher: cipher, policy: configuration.deadlinePolicy, locating: configuration.locatingPolicy),
         auth: authStore, clock: configuration.clock, jurisdiction: configuration.open311Jurisdiction
     ).addRoutes(to: router)
     routes.load(router)

@@ -28,6 +28,19 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var headers: HTTPFields
     /// For a 409 from the workflow: where things stand (`ticketStatus`, `dispatchStatus`).
     public var currentState: [String: String]?
+    /// For a point that does not fit its district: the districts and the distance, as extension members.
+    public var point: PointMismatch?
+
+    /// Extension members of `/problems/point-outside-district` and `/problems/point-outside-beijing`.
+    public struct PointMismatch: Encodable, Sendable, Equatable {
+        /// The district the request named (absent when it named none).
+        public var statedDistrictCode: String?
+        /// The district the point lies in (absent when it lies outside Beijing).
+        public var pointDistrictCode: String?
+        /// Metres from the point to the stated district's boundary, rounded.
+        public var distanceMetres: Int?
+        public var toleranceMetres: Int
+    }
 
     public init(
         _ status: HTTPResponse.Status, type: String, title: String, detail: String? = nil,
@@ -40,6 +53,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         self.errors = errors
         self.headers = headers
         self.currentState = nil
+        self.point = nil
     }
 
     public static func notFound(_ detail: String? = nil) -> Problem {
@@ -93,13 +107,19 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var requestId: String?
         var errors: [FieldError]?
         var currentState: [String: String]?
+        var statedDistrictCode: String?
+        var pointDistrictCode: String?
+        var distanceMetres: Int?
+        var toleranceMetres: Int?
     }
 
     /// Renders the problem; `requestID` goes into the body too, to correlate with logs.
     public func response(requestID: String?, instance: String?) -> Response {
         let body = Body(
             type: type, title: title, status: Int(status.code), detail: detail, instance: instance,
-            requestId: requestID, errors: errors.isEmpty ? nil : errors, currentState: currentState)
+            requestId: requestID, errors: errors.isEmpty ? nil : errors, currentState: currentState,
+            statedDistrictCode: point?.statedDistrictCode, pointDistrictCode: point?.pointDistrictCode,
+            distanceMetres: point?.distanceMetres, toleranceMetres: point?.toleranceMetres)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(body)) ?? Data(#"{"type":"/problems/internal","status":500}"#.utf8)

@@ -195,31 +195,9 @@ public enum ServiceAttributes {
 
 // MARK: placing a request
 
-/// Where a request without a street goes when no imported boundary covers its point (docs/open311.md).
+/// Where an Open311 request without a point goes (docs/open311.md): the district its address names. (A point is
+/// placed by the district boundaries, in the intake.)
 public enum DistrictPlacement {
-    /// The seats of the 16 district governments (WGS84, approximate): a point no boundary covers is placed in the
-    /// district of the nearest seat. Coarse on purpose: such a request goes to that district's government (兜底),
-    /// which the centre can re-dispatch.
-    public static let seats: [(district: String, lat: Double, lon: Double)] = [
-        ("110101", 39.9288, 116.4164), ("110102", 39.9123, 116.3660), ("110105", 39.9215, 116.4435),
-        ("110106", 39.8585, 116.2866), ("110107", 39.9056, 116.2230), ("110108", 39.9593, 116.2981),
-        ("110109", 39.9405, 116.1020), ("110111", 39.7355, 116.1393), ("110112", 39.9097, 116.6566),
-        ("110113", 40.1300, 116.6545), ("110114", 40.2206, 116.2312), ("110115", 39.7266, 116.3414),
-        ("110116", 40.3161, 116.6319), ("110117", 40.1406, 117.1214), ("110118", 40.3769, 116.8432),
-        ("110119", 40.4565, 115.9747),
-    ]
-
-    /// The district whose seat is nearest to the point (equirectangular distance: fine at a city's scale).
-    public static func nearestDistrict(lat: Double, lon: Double) -> DistrictCode {
-        let scale = cos(lat * .pi / 180)
-        let nearest = seats.min { a, b in
-            let da = pow(a.lat - lat, 2) + pow((a.lon - lon) * scale, 2)
-            let db = pow(b.lat - lat, 2) + pow((b.lon - lon) * scale, 2)
-            return da < db
-        }!
-        return DistrictCode(nearest.district)!
-    }
-
     /// The district an address names, by its Chinese name with 区 (朝阳区) or its pinyin as a whole word
     /// (Chaoyang, not Chaoyangmen); the earliest in the text wins. Nil when it names none.
     public static func district(namedIn address: String, districts: [District]) -> DistrictCode? {

@@ -7,7 +7,9 @@ import PostgresNIO
 ///
 /// The file is a FeatureCollection; each feature's `properties.code` (or `street_code`) names a street-level unit
 /// and its geometry is a Polygon or MultiPolygon in WGS84. Every feature is checked first (the unit exists and is a
-/// street, the geometry is valid); then all are written in one transaction, so a bad file changes nothing.
+/// street, the geometry is valid); then all are written in one transaction, so a bad file changes nothing. Real
+/// boundaries replace approximate ones: the demo's approximate street areas (sql/0015) of every district the file
+/// touches are removed, and the imported rows are `approximate = false`.
 public enum BoundaryImport {
     public struct Failure: Error, CustomStringConvertible {
         public let errors: [String]
@@ -54,13 +56,16 @@ public enum BoundaryImport {
                 }
             }
             guard errors.isEmpty else { throw Failure(errors: errors) }
+            let districts = Array(Set(boundaries.map { String($0.code.prefix(6)) }))
+            try await connection.query(
+                "DELETE FROM hotline.street_boundaries WHERE approximate AND district_code = ANY(\(districts))", logger: logger)
             for (code, geometry) in boundaries {
                 try await connection.query(
                     """
-                    INSERT INTO hotline.street_boundaries (street_code, district_code, geom)
+                    INSERT INTO hotline.street_boundaries (street_code, district_code, geom, approximate)
                     VALUES (\(code), left(\(code), 6),
-                            public.ST_Multi(public.ST_SetSRID(public.ST_GeomFromGeoJSON(\(geometry)), 4326)))
-                    ON CONFLICT (street_code) DO UPDATE SET geom = excluded.geom, imported_at = now()
+                            public.ST_Multi(public.ST_SetSRID(public.ST_GeomFromGeoJSON(\(geometry)), 4326)), false)
+                    ON CONFLICT (street_code) DO UPDATE SET geom = excluded.geom, approximate = false, imported_at = now()
                     """, logger: logger)
             }
             return boundaries.count

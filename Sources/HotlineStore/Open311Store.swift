@@ -97,16 +97,4 @@ public struct Open311Store: Sendable {
             return nil
         }
     }
-
-    /// The district and street whose imported boundary covers the point, if any.
-    public func locate(lat: Double, lon: Double, logger: Logger) async throws -> (district: DistrictCode, street: String)? {
-        try await database.withConnection { connection in
-            for try await (district, street) in try await connection.query(
-                "SELECT district_code, street_code FROM hotline.open311_locate(\(lat), \(lon))", logger: logger
-            ).decode((String, String).self) {
-                if let code = DistrictCode(district) { return (code, street) }
-            }
-            return nil
-        }
-    }
 }

@@ -28,6 +28,8 @@ struct Serve: AsyncParsableCommand {
     var open311Jurisdiction: String?
     @Option(help: "The OpenAPI document served at /openapi.yaml and /docs. [HOTLINE_OPENAPI_FILE, default docs/openapi.yaml]")
     var openapiFile: String?
+    @Option(help: "How many metres outside its stated district a request's point may lie. [HOTLINE_POINT_TOLERANCE_METRES, default 500]")
+    var pointToleranceMetres: Int?
 
     func run() async throws {
         let logger = try common.makeLogger(label: "hotline")
@@ -55,6 +57,9 @@ struct Serve: AsyncParsableCommand {
         configuration.personalDataKey = piiKey
         configuration.open311Jurisdiction = open311Jurisdiction ?? env("OPEN311_JURISDICTION") ?? "beijing.gov.cn"
         configuration.openAPIPath = openapiFile ?? env("OPENAPI_FILE") ?? "docs/openapi.yaml"
+        configuration.districtsDirectory = db.districtsDirectory
+        configuration.locatingPolicy = LocatingPolicy(toleranceMetres: Double(try intSetting(
+            pointToleranceMetres, "POINT_TOLERANCE_METRES", Int(LocatingPolicy.defaultToleranceMetres), in: 0...50_000)))
         _ = HotlineMetrics.registry
         let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()
@@ -71,14 +76,19 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let logger = try common.makeLogger(label: "hotline.migrate")
         let migrator = try Migrator(directory: db.sqlDirectory)
-        let applied = try await db.configuration().withOwnerConnection(logger: logger) { connection in
-            try await migrator.migrate(on: connection, logger: logger)
+        let districts = db.districtsDirectory
+        let (applied, loaded) = try await db.configuration().withOwnerConnection(logger: logger) { connection in
+            let applied = try await migrator.migrate(on: connection, logger: logger)
+            // The district boundaries are data the schema relies on (locating points): loaded with it, converted
+            // from the files' GCJ-02 to WGS84; unchanged files are skipped.
+            return (applied, try await DistrictBoundaries.load(directory: districts, on: connection, logger: logger))
         }
         if applied.isEmpty {
             print("database is current (\(migrator.migrations.count) migrations)")
         } else {
             for m in applied { print("applied \(String(format: "%04d", m.version))_\(m.name)") }
         }
+        print(loaded == 0 ? "district boundaries are current" : "district boundaries: \(loaded) loaded from \(districts) (GCJ-02 converted to WGS84)")
     }
 }
 
@@ -281,6 +291,14 @@ struct DemoData: AsyncParsableCommand {
         let result = try await importUnits(
             file: units ?? env("DEMO_UNITS") ?? "data/demo-units.csv", database: database, logger: logger)
         print("demo units: \(result.inserted) added, \(result.updated) updated")
+        // Approximate street areas inside the real districts, so that a point finds a street (where the city has not
+        // imported its real street boundaries); the generated history places its points in them.
+        let districts = db.districtsDirectory
+        let streets = try await database.withOwnerConnection(logger: logger) { connection in
+            try await DistrictBoundaries.load(directory: districts, on: connection, logger: logger)
+            return try await DistrictBoundaries.deriveApproximateStreets(on: connection, logger: logger)
+        }
+        print("demo street areas: \(streets) streets given an approximate area (Voronoi cells inside their district)")
 
         let password = env("DEMO_PASSWORD") ?? "demo-12345"
         let hasher = PasswordHasher(cost: try bcryptCostValue(bcryptCost))

@@ -58,6 +58,8 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "Most pooled connections. [HOTLINE_DB_POOL_SIZE, default 10]") var dbPoolSize: Int?
     @Flag(help: "Require TLS to the database. [HOTLINE_DB_TLS=true]") var dbTLS = false
     @Option(help: "Folder of the numbered SQL migrations. [HOTLINE_SQL_DIR, default sql]") var sqlDir: String?
+    @Option(help: "Folder of the district boundaries, loaded with the migrations. [HOTLINE_DISTRICTS_DIR, default data/districts beside the migrations folder]")
+    var districtsDir: String?
 
     func configuration() throws -> DatabaseConfiguration {
         let poolSize = try intSetting(dbPoolSize, "DB_POOL_SIZE", 10, in: 1...1000)
@@ -75,4 +77,8 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     var sqlDirectory: String { sqlDir ?? env("SQL_DIR") ?? "sql" }
+
+    var districtsDirectory: String {
+        districtsDir ?? env("DISTRICTS_DIR") ?? DistrictBoundaries.defaultDirectory(sqlDirectory: sqlDirectory)
+    }
 }

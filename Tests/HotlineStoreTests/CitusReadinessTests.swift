@@ -12,7 +12,8 @@ enum CitusPlacement {
     /// column is a district table and must follow the district-table rules below.
     static let notDistributed: [String: String] = [
         "hotline.units": "reference table: city-wide catalogue of who receives orders; departments have no district",
-        "hotline.street_boundaries": "reference table: 343 street polygons read by street_at() at intake",
+        "hotline.street_boundaries": "reference table: 343 street polygons read by locate_point() at intake",
+        "hotline.district_boundaries": "reference table: 16 district polygons read by locate_point() at intake",
         "hotline.users": "on the coordinator: city roles have no district (NULL) and usernames are unique city-wide",
         "hotline.idempotency_keys": "on the coordinator: keyed by caller; district_code only points at the ticket",
         "hotline.assessment_snapshots": "on the coordinator: city-wide published results; departments have no district",
@@ -20,7 +21,8 @@ enum CitusPlacement {
 
     /// Replicated to every node (`create_reference_table`): district tables may reference these.
     static let referenceTables: [String] = [
-        "hotline.districts", "hotline.units", "hotline.categories", "hotline.street_boundaries", "hotline.themes",
+        "hotline.districts", "hotline.units", "hotline.categories", "hotline.street_boundaries",
+        "hotline.district_boundaries", "hotline.themes",
     ]
 }
 

@@ -113,3 +113,43 @@ import Testing
         }
     }
 }
+
+/// Generated tickets have points, inside their district and (where the street has an area) inside their street.
+@Suite struct HistoryPointTests {
+    @Test func generatedPointsLieInTheirDistrictAndStreet() async throws {
+        try await withTestDatabase { config in
+            let logger = TestEnvironment.logger
+            let units = try UnitImport.parse(String(contentsOfFile: TestEnvironment.projectRoot + "/data/demo-units.csv", encoding: .utf8)).get()
+            try await config.withOwnerConnection(logger: logger) { c in
+                _ = try await UnitImport.upsert(units, on: c, logger: logger)
+                // Haidian's streets get approximate areas; the other districts have none, so their tickets take a
+                // point of the district.
+                _ = try await DistrictBoundaries.deriveApproximateStreets(on: c, logger: logger)
+                try await c.query("DELETE FROM hotline.street_boundaries WHERE district_code <> '110108'", logger: logger)
+            }
+            let from = CivilDate("2026-03-01")!.start, to = CivilDate("2026-03-04")!.start
+            let generator = HistoryGenerator(
+                model: DemoHistory(seed: 11, from: from, to: to, ticketsPerYear: 0), tickets: 1_500, creator: "generate")
+            let cipher = PersonalDataCipher(keyData: Data(repeating: 4, count: 32))
+            #expect(try await generator.run(configuration: config, writers: 2, cipher: cipher, logger: logger).tickets == 1_500)
+            try await config.withOwnerConnection(logger: logger) { c in
+                var counts: [Int] = []
+                for try await (all, noPoint, outsideDistrict, onStreets, outsideStreet, distinct) in try await c.query("""
+                    SELECT count(*)::int, count(*) FILTER (WHERE t.lat IS NULL OR t.lon IS NULL)::int,
+                           count(*) FILTER (WHERE NOT public.ST_Covers(b.geom, public.ST_SetSRID(public.ST_MakePoint(t.lon, t.lat), 4326)))::int,
+                           count(s.geom)::int,
+                           count(*) FILTER (WHERE NOT public.ST_Covers(s.geom, public.ST_SetSRID(public.ST_MakePoint(t.lon, t.lat), 4326)))::int,
+                           count(DISTINCT (t.lat, t.lon))::int
+                    FROM hotline.tickets t
+                    JOIN hotline.district_boundaries b ON b.district_code = t.district_code
+                    LEFT JOIN hotline.street_boundaries s ON s.street_code = t.street_code
+                    """, logger: logger).decode((Int, Int, Int, Int, Int, Int).self) {
+                    counts = [all, noPoint, outsideDistrict, outsideStreet]
+                    #expect(onStreets > 100, "Haidian's tickets with a street are placed in it")
+                    #expect(distinct > all * 9 / 10, "points are spread, not stacked")
+                }
+                #expect(counts == [1_500, 0, 0, 0])
+            }
+        }
+    }
+}

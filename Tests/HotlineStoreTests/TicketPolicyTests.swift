@@ -21,7 +21,7 @@ import Testing
             let input = IntakeInput(
                 type: .complaint, categoryCode: "0601", title: "Noise", description: "", requesterName: "张三",
                 requesterPhone: "13812345678",
-                location: Location(districtCode: DistrictCode("110105")!, streetCode: "110105001", address: "x", lat: nil, lon: nil),
+                location: IntakeLocation(districtCode: DistrictCode("110105")!, streetCode: "110105001", address: "x", lat: nil, lon: nil),
                 urgent: false, channel: .phone, autoDispatch: true, answer: nil)
             return try await store.intake(
                 input, as: Fixtures.identity("operator", ids: ids), idempotencyKey: nil, requestHash: "h", now: Date(),

@@ -266,7 +266,7 @@ import Testing
             WHERE n.nspname = \(schema) AND cl.relkind IN ('r', 'p')
             """, logger: logger)
         var violations: [String] = []
-        let referenceTables: Set<String> = ["districts", "units", "street_boundaries"]
+        let referenceTables: Set<String> = ["districts", "units", "street_boundaries", "district_boundaries"]
         for try await (name, rls, forced, isPartition, appHasAccess, hasDistrict) in rows.decode(
             (String, Bool, Bool, Bool, Bool, Bool).self
         ) {

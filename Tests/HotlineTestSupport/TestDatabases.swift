@@ -34,6 +34,11 @@ public enum TestEnvironment {
             .deletingLastPathComponent().appendingPathComponent("sql").path
     }
 
+    /// The project's `data/districts` folder (district boundaries).
+    public static var districtsDirectory: String {
+        DistrictBoundaries.defaultDirectory(sqlDirectory: sqlDirectory)
+    }
+
     /// The project's root folder.
     public static var projectRoot: String {
         URL(fileURLWithPath: sqlDirectory).deletingLastPathComponent().path
@@ -106,6 +111,9 @@ public actor TestDatabases {
         let migrator = try Migrator(directory: TestEnvironment.sqlDirectory)
         try await config.withOwnerConnection(logger: TestEnvironment.logger) { connection in
             try await migrator.migrate(on: connection, logger: TestEnvironment.logger)
+            // As `hotline migrate` does: the district boundaries come with the schema.
+            try await DistrictBoundaries.load(
+                directory: TestEnvironment.districtsDirectory, on: connection, logger: TestEnvironment.logger)
         }
         template = config.database
         return config.database

@@ -51,8 +51,10 @@ struct TicketsController {
             var phone: String
         }
 
+        /// A district, a point (WGS84), or both: a point alone is placed by the district boundaries, and a point with
+        /// a district must lie in it (or within the tolerance of it).
         struct LocationIn: Decodable {
-            var districtCode: String
+            var districtCode: String?
             var streetCode: String?
             var address: String
             var lat: Double?
@@ -88,11 +90,15 @@ struct TicketsController {
         check((1...100).contains(name.unicodeScalars.count), "requester.name", "1 to 100 characters")
         let phone = PersonalData.normalizedPhone(r.requester.phone)
         check(phone != nil, "requester.phone", "a Chinese mobile or landline number")
-        let district = DistrictCode(r.location.districtCode)
-        check(district != nil, "location.districtCode", "a Beijing district code such as 110105")
+        let district = r.location.districtCode.flatMap(DistrictCode.init)
+        if r.location.districtCode != nil {
+            check(district != nil, "location.districtCode", "a Beijing district code such as 110105")
+        } else {
+            check(r.location.lat != nil || r.location.lon != nil, "location.districtCode", "give the district, or a point (lat and lon)")
+        }
         if let street = r.location.streetCode {
-            check(street.count == 9 && street.hasPrefix(r.location.districtCode), "location.streetCode",
-                  "a 9-digit street code under the district")
+            check(street.count == 9 && r.location.districtCode.map(street.hasPrefix) == true, "location.streetCode",
+                  "a 9-digit street code under the district (give districtCode with it)")
         }
         let address = r.location.address.trimmingCharacters(in: .whitespacesAndNewlines)
         check((1...500).contains(address.unicodeScalars.count), "location.address", "1 to 500 characters")
@@ -104,11 +110,12 @@ struct TicketsController {
             check(type == .consultation, "answer", "only a consultation is answered at once")
             check((1...4000).contains(answer.unicodeScalars.count), "answer", "1 to 4000 characters")
         }
-        guard errors.isEmpty, let type, let channel, let phone, let district else { throw Problem.validation(errors) }
+        guard errors.isEmpty, let type, let channel, let phone else { throw Problem.validation(errors) }
         return IntakeInput(
             type: type, categoryCode: r.categoryCode, title: title, description: r.description, requesterName: name,
             requesterPhone: phone,
-            location: Location(districtCode: district, streetCode: r.location.streetCode, address: address, lat: r.location.lat, lon: r.location.lon),
+            location: IntakeLocation(
+                districtCode: district, streetCode: r.location.streetCode, address: address, lat: r.location.lat, lon: r.location.lon),
             urgent: r.urgent, channel: channel, autoDispatch: r.dispatch != "manual", answer: r.answer)
     }
 
@@ -116,7 +123,7 @@ struct TicketsController {
     static func requestHash(_ input: IntakeInput) -> String {
         let parts: [String] = [
             input.type.rawValue, input.categoryCode, input.title, input.description, input.requesterName,
-            input.requesterPhone, input.location.districtCode.rawValue, input.location.streetCode ?? "",
+            input.requesterPhone, input.location.districtCode?.rawValue ?? "", input.location.streetCode ?? "",
             input.location.address, input.location.lat.map { "\($0)" } ?? "", input.location.lon.map { "\($0)" } ?? "",
             String(input.urgent), input.channel.rawValue, String(input.autoDispatch), input.answer ?? "",
         ]

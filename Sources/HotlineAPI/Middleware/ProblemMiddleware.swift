@@ -123,6 +123,44 @@ extension Problem {
                 detail: "This Idempotency-Key was used for a different request.")
         case .invalid(let field, let message):
             self = .validation([.init(field: field, message: message)])
+        case .location(let error, let names):
+            self = .location(error, districtNames: names)
+        case .boundariesNotLoaded:
+            self = .unavailable("District boundaries are not loaded, so a point cannot be placed (hotline migrate loads them).")
         }
+    }
+
+    /// 422 for a point that does not fit: outside its stated district by more than the tolerance (naming both
+    /// districts), or outside Beijing.
+    static func location(_ error: LocatingError, districtNames: [String: String]) -> Problem {
+        func named(_ code: DistrictCode) -> String {
+            districtNames[code.rawValue].map { "\(code.rawValue) (\($0))" } ?? code.rawValue
+        }
+        switch error {
+        case .outsideStatedDistrict(let stated, let pointDistrict, let distance, let tolerance):
+            let whereabouts = pointDistrict.map { "in district \(named($0))" } ?? "outside Beijing"
+            let message = "the point lies \(whereabouts), \(Self.metres(distance)) outside district \(named(stated)) (at most \(Int(tolerance)) m is accepted)"
+            var problem = Problem(
+                .unprocessableContent, type: "/problems/point-outside-district", title: "Point outside the stated district",
+                detail: "The point lies \(whereabouts), \(Self.metres(distance)) outside the stated district \(named(stated)); a point may lie at most \(Int(tolerance)) m outside its district.",
+                errors: [.init(field: "location.districtCode", message: message)])
+            problem.point = PointMismatch(
+                statedDistrictCode: stated.rawValue, pointDistrictCode: pointDistrict?.rawValue,
+                distanceMetres: Int(distance.rounded()), toleranceMetres: Int(tolerance))
+            return problem
+        case .outsideBeijing(let tolerance):
+            var problem = Problem(
+                .unprocessableContent, type: "/problems/point-outside-beijing", title: "Point outside Beijing",
+                detail: "The point lies in none of Beijing's 16 districts, nor within \(Int(tolerance)) m of one.",
+                errors: [.init(field: "location.lat", message: "a point in Beijing (or give the district)")])
+            problem.point = PointMismatch(
+                statedDistrictCode: nil, pointDistrictCode: nil, distanceMetres: nil, toleranceMetres: Int(tolerance))
+            return problem
+        }
+    }
+
+    /// `320 m`, `4.5 km`.
+    static func metres(_ value: Double) -> String {
+        value < 1000 ? "\(Int(value.rounded())) m" : "\((value / 100).rounded() / 10) km"
     }
 }

@@ -94,24 +94,16 @@ extension Open311Controller {
         }
         guard problems.isEmpty else { throw Open311Errors(.badRequest, problems) }
 
+        // A point is placed by the district boundaries (in the intake, as for the JSON API), and its street with it;
+        // without one, the district the address names.
         var districtCode: DistrictCode?
-        var streetCode: String?
-        if let lat, let lon, (39.4...41.1).contains(lat), (115.4...117.6).contains(lon) {
-            if let found = try await open311.locate(lat: lat, lon: lon, logger: context.logger) {
-                (districtCode, streetCode) = (found.district, found.street)
-            } else {
-                districtCode = DistrictPlacement.district(
-                    namedIn: addressString, districts: try await reference.districts(logger: context.logger))
-                    ?? DistrictPlacement.nearestDistrict(lat: lat, lon: lon)
-            }
-        } else if lat == nil {
+        if lat == nil {
             districtCode = DistrictPlacement.district(
                 namedIn: addressString, districts: try await reference.districts(logger: context.logger))
             guard districtCode != nil else {
                 throw Open311Errors(.badRequest, "address_string: name the district (e.g. 朝阳区 or Chaoyang), or send lat and long.")
             }
         }
-        // A point outside Beijing keeps a placeholder district: the shared validation below refuses the point.
         let address = addressString.isEmpty
             ? String(format: "%.6f, %.6f", lat ?? 0, lon ?? 0) : addressString
         var fullDescription = description
@@ -125,8 +117,7 @@ extension Open311Controller {
             requester: .init(
                 name: Open311.requesterName(first: form.first("first_name"), last: form.first("last_name")),
                 phone: form.first("phone") ?? ""),
-            location: .init(
-                districtCode: districtCode?.rawValue ?? "110101", streetCode: streetCode, address: address, lat: lat, lon: lon),
+            location: .init(districtCode: districtCode?.rawValue, streetCode: nil, address: address, lat: lat, lon: lon),
             urgent: checked.urgent, channel: IntakeChannel.open311.rawValue, dispatch: "auto", answer: nil)
 
         // The same validation as the JSON API, its problems named by the Open311 parameter they came from.
@@ -148,6 +139,13 @@ extension Open311Controller {
             throw Open311Errors(.conflict, "This Idempotency-Key was used for a different request.")
         } catch TicketStoreError.invalid(let field, let message) {
             throw Open311Errors(.badRequest, "\(Self.parameterOf[field] ?? field): \(message).")
+        } catch TicketStoreError.location(let error, _) {
+            // No district is stated here, so the one refusal is a point outside Beijing.
+            guard case .outsideBeijing(let tolerance) = error else { throw Open311Errors(.badRequest, "lat, long: \(error).") }
+            throw Open311Errors(.badRequest, "lat, long: the point lies in none of Beijing's 16 districts (nor within \(Int(tolerance)) m of one).")
+        } catch TicketStoreError.boundariesNotLoaded {
+            context.logger.error("district boundaries are not loaded: run hotline migrate")
+            throw Open311Errors(.internalServerError, "Points cannot be placed at the moment. Quote request id \(context.requestID).")
         }
         context.logger.info("ticket taken in through open311", metadata: ["ticket": "\(ticket.number)", "replay": "\(!created)"])
         var notice = "已受理，工单号 \(ticket.number)。Received as ticket \(ticket.number)."

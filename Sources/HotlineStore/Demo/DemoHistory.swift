@@ -51,6 +51,34 @@ public struct DemoHistory: Sendable {
         var streets: [DistrictCode: [String]] = [:]
         var departments: [String] = []
         var categories: [Category] = []
+        var points = PointPool()
+    }
+
+    /// A point as PostgreSQL prints float8 (the shortest text that reads back exactly): written into COPY as it is.
+    struct PointText: Sendable, Equatable {
+        var lat: String
+        var lon: String
+    }
+
+    /// Where generated tickets are: points drawn once, in SQL, uniformly inside each street's boundary (real or
+    /// approximate) and each district's, with fixed seeds (the same boundaries give the same points). A ticket takes
+    /// one of its street's points, or of its district's when the street has no boundary (or the ticket no street).
+    /// Per ticket this is an array lookup, so it costs the generator nothing measurable (docs/benchmarks.md).
+    struct PointPool: Sendable {
+        static let perStreet = 1024
+        static let perDistrict = 4096
+        var streets: [String: [PointText]] = [:]
+        var districts: [String: [PointText]] = [:]
+
+        /// A point of the street (else the district), chosen by the ticket's id: the day's random stream is not
+        /// touched, so a history with boundaries differs from one without only in its points.
+        func point(district: DistrictCode, street: String?, ticket: UUID) -> PointText? {
+            guard let pool = street.flatMap({ streets[$0] }) ?? districts[district.rawValue], !pool.isEmpty else { return nil }
+            let u = ticket.uuid
+            let bits = [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            var mix = SplitMix64(seed: bits)
+            return pool[Int(mix.next() % UInt64(pool.count))]
+        }
     }
 
     static let districtWeights: [String: Double] = [
@@ -109,6 +137,22 @@ public struct DemoHistory: Sendable {
             guard let d = HandlingDirection(rawValue: direction), let t = TimeLimitTier(rawValue: tier) else { continue }
             r.categories.append(Category(code: code, direction: d, defaultUnit: unit, tier: t, peakMonth: peak.map(Int.init), name: name))
         }
+        for try await (street, lat, lon) in try await connection.query(
+            """
+            SELECT s.street_code, public.ST_Y(p.geom)::text, public.ST_X(p.geom)::text
+            FROM hotline.street_boundaries s,
+                 public.ST_Dump(public.ST_GeneratePoints(s.geom, \(PointPool.perStreet)::int, s.street_code::int)) p
+            ORDER BY s.street_code, p.path
+            """, logger: logger
+        ).decode((String, String, String).self) { r.points.streets[street, default: []].append(PointText(lat: lat, lon: lon)) }
+        for try await (district, lat, lon) in try await connection.query(
+            """
+            SELECT b.district_code, public.ST_Y(p.geom)::text, public.ST_X(p.geom)::text
+            FROM hotline.district_boundaries b,
+                 public.ST_Dump(public.ST_GeneratePoints(b.geom, \(PointPool.perDistrict)::int, b.district_code::int)) p
+            ORDER BY b.district_code, p.path
+            """, logger: logger
+        ).decode((String, String, String).self) { r.points.districts[district, default: []].append(PointText(lat: lat, lon: lon)) }
         return r
     }
 
@@ -353,7 +397,8 @@ public struct DemoHistory: Sendable {
             tier: tier.rawValue, title: category.name, description: "\(category.name)（演示数据）", nameEnc: nameSealed,
             phoneEnc: phoneSealed, phoneHash: cipher.phoneHash(phone), nameMasked: PersonalData.maskName(name),
             phoneMasked: PersonalData.maskPhone(phone), street: street,
-            address: "北京市\(district.rawValue)区 演示地址 \(Int(rng.next() % 300) + 1)号", urgent: urgent, channel: channel,
+            address: "北京市\(district.rawValue)区 演示地址 \(Int(rng.next() % 300) + 1)号",
+            point: reference.points.point(district: district, street: street, ticket: ticketID), urgent: urgent, channel: channel,
             unitIDs: units, lead: leadUnit, nextDeadline: nextDeadlines.min(), created: created, updated: updated, closed: closedAt))
         for (at, kind, dispatch, unit, note, who) in events {
             rows.events.append(HistoryBatch.Event(

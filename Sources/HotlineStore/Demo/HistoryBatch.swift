@@ -21,6 +21,8 @@ struct HistoryBatch {
         var phoneMasked: String
         var street: String?
         var address: String
+        /// The point, as float8 text (from ``DemoHistory/PointPool``); nil when no boundary is loaded.
+        var point: DemoHistory.PointText?
         var urgent: Bool
         var channel: String
         var unitIDs: [String]
@@ -103,7 +105,7 @@ struct HistoryBatch {
     static let ticketColumns = """
         district_code, id, number, status, type, category_code, tier, title, description, requester_name_enc,
         requester_phone_enc, requester_phone_hash, requester_name_masked, requester_phone_masked, street_code, address,
-        urgent, channel, unit_ids, lead_unit_id, next_deadline, created_by, created_at, updated_at, closed_at
+        lat, lon, urgent, channel, unit_ids, lead_unit_id, next_deadline, created_by, created_at, updated_at, closed_at
         """
     static let callbackColumns = "district_code, ticket_id, at, reached, resolved, satisfaction, by_id, unit_ids"
     static let dispatchColumns = """
@@ -138,7 +140,9 @@ struct HistoryBatch {
             w.text(t.district); w.uuid(t.id); w.raw("BJ" + Self.yymmdd(t.created) + Self.pad8(number))
             w.text(t.status); w.text(t.type); w.text(t.category); w.text(t.tier); w.text(t.title); w.text(t.description)
             w.bytea(t.nameEnc); w.bytea(t.phoneEnc); w.text(t.phoneHash); w.text(t.nameMasked); w.text(t.phoneMasked)
-            w.text(t.street); w.text(t.address); w.bool(t.urgent); w.text(t.channel); w.array(t.unitIDs); w.text(t.lead)
+            w.text(t.street); w.text(t.address)
+            if let point = t.point { w.raw(point.lat); w.raw(point.lon) } else { w.null(); w.null() }
+            w.bool(t.urgent); w.text(t.channel); w.array(t.unitIDs); w.text(t.lead)
             w.time(t.nextDeadline); w.text(creator); w.time(t.created); w.time(t.updated); w.time(t.closed)
             w.end()
             number += 1

@@ -107,6 +107,39 @@ struct IntakeReferences: PostgresPreparedStatement {
     }
 }
 
+/// Where an intake's point lies (`hotline.locate_point`, sql/0015): its district, its distance from the stated
+/// district, its street. One round trip, only for requests that come with a point.
+struct LocatePoint: PostgresPreparedStatement {
+    static let sql = """
+        SELECT boundaries_loaded, located_district, located_district_name, stated_district_name, stated_distance_m,
+               located_street, located_street_approximate
+        FROM hotline.locate_point($1, $2, $3, $4)
+        """
+    typealias Row = (
+        boundariesLoaded: Bool, district: String?, districtName: String?, statedName: String?, statedDistance: Double?,
+        street: String?, streetApproximate: Bool?)
+
+    var lat: Double
+    var lon: Double
+    var statedDistrict: String?
+    var toleranceMetres: Double
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(lat)
+        bindings.append(lon)
+        bindings.append(statedDistrict)
+        bindings.append(toleranceMetres)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let (loaded, district, name, statedName, distance, street, approximate) =
+            try row.decode((Bool, String?, String?, String?, Double?, String?, Bool?).self)
+        return (loaded, district, name, statedName, distance, street, approximate)
+    }
+}
+
 /// Inserts a new ticket; its number comes from the sequence (`BJ` + Beijing date + eight digits).
 struct InsertTicket: PostgresPreparedStatement {
     static let sql = """

@@ -13,6 +13,29 @@ public enum TicketStoreError: Error, Equatable {
     case idempotencyMismatch
     /// A field names something that does not exist or does not fit.
     case invalid(field: String, message: String)
+    /// The point does not fit the stated district, or lies outside Beijing (``LocatingPolicy``); the names of the
+    /// districts involved, by code, for the message.
+    case location(LocatingError, districtNames: [String: String])
+    /// A request came with a point and no district boundary is loaded (`hotline migrate` loads them).
+    case boundariesNotLoaded
+}
+
+/// Where a request is, as intake receives it: a district, a point (WGS84), or both. A point without a district is
+/// placed by the district boundaries; a point with one must fit it (``LocatingPolicy``).
+public struct IntakeLocation: Sendable, Equatable {
+    public var districtCode: DistrictCode?
+    public var streetCode: String?
+    public var address: String
+    public var lat: Double?
+    public var lon: Double?
+
+    public init(districtCode: DistrictCode?, streetCode: String?, address: String, lat: Double?, lon: Double?) {
+        self.districtCode = districtCode
+        self.streetCode = streetCode
+        self.address = address
+        self.lat = lat
+        self.lon = lon
+    }
 }
 
 /// What the hotline centre takes in.
@@ -24,7 +47,7 @@ public struct IntakeInput: Sendable {
     public var requesterName: String
     /// Normalised (``PersonalData/normalizedPhone(_:)``).
     public var requesterPhone: String
-    public var location: Location
+    public var location: IntakeLocation
     public var urgent: Bool
     public var channel: IntakeChannel
     public var autoDispatch: Bool
@@ -33,7 +56,7 @@ public struct IntakeInput: Sendable {
 
     public init(
         type: RequestType, categoryCode: String, title: String, description: String, requesterName: String,
-        requesterPhone: String, location: Location, urgent: Bool, channel: IntakeChannel, autoDispatch: Bool, answer: String?
+        requesterPhone: String, location: IntakeLocation, urgent: Bool, channel: IntakeChannel, autoDispatch: Bool, answer: String?
     ) {
         self.type = type
         self.categoryCode = categoryCode
@@ -93,12 +116,18 @@ public struct TicketStore: Sendable {
     let database: Database
     let cipher: PersonalDataCipher
     public let policy: DeadlinePolicy
+    /// How far outside its stated district a request's point may lie.
+    public let locating: LocatingPolicy
     let unitNameCache = UnitNameCache()
 
-    public init(database: Database, cipher: PersonalDataCipher, policy: DeadlinePolicy = DeadlinePolicy()) {
+    public init(
+        database: Database, cipher: PersonalDataCipher, policy: DeadlinePolicy = DeadlinePolicy(),
+        locating: LocatingPolicy = LocatingPolicy()
+    ) {
         self.database = database
         self.cipher = cipher
         self.policy = policy
+        self.locating = locating
     }
 
     // MARK: intake
@@ -111,12 +140,13 @@ public struct TicketStore: Sendable {
     ) async throws -> (ticket: Ticket, created: Bool) {
         let ticketID = UUID()
         return try await database.withIdentity(identity, logger: logger) { connection in
+            let (location, located) = try await place(input.location, on: connection, logger: logger)
             if let key = idempotencyKey {
                 let caller = "\(identity.kind.rawValue):\(identity.id)"
                 let inserted = try await connection.query(
                     """
                     INSERT INTO hotline.idempotency_keys (caller, key, request_hash, district_code, ticket_id, created_at)
-                    VALUES (\(caller), \(key), \(requestHash), \(input.location.districtCode.rawValue), \(ticketID), \(now))
+                    VALUES (\(caller), \(key), \(requestHash), \(location.districtCode.rawValue), \(ticketID), \(now))
                     ON CONFLICT (caller, key) DO NOTHING
                     RETURNING ticket_id
                     """, logger: logger).collect()
@@ -134,20 +164,61 @@ public struct TicketStore: Sendable {
                     throw TicketStoreError.notFound
                 }
             }
-            let ticket = try await create(input, id: ticketID, as: identity, now: now, on: connection, logger: logger)
+            let ticket = try await create(
+                input, at: location, located: located, id: ticketID, as: identity, now: now, on: connection, logger: logger)
             return (ticket, true)
         }
     }
 
+    /// 定位: the ticket's location from what intake received. Without a point, the stated district and street as
+    /// they are. With a point, `hotline.locate_point` says where it lies and ``LocatingPolicy`` decides: the stated
+    /// district if the point fits it, else the point's district when none was stated; the street is the one whose
+    /// boundary covers the point when none was given. Also returns what was found from the point, for the timeline.
+    func place(
+        _ given: IntakeLocation, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (Location, located: [String: String]) {
+        guard let lat = given.lat, let lon = given.lon else {
+            guard let district = given.districtCode else {
+                throw TicketStoreError.invalid(field: "location.districtCode", message: "give the district, or a point (lat and lon)")
+            }
+            return (Location(districtCode: district, streetCode: given.streetCode, address: given.address, lat: nil, lon: nil), [:])
+        }
+        var found: LocatePoint.Row?
+        for try await row in try await connection.execute(
+            LocatePoint(lat: lat, lon: lon, statedDistrict: given.districtCode?.rawValue, toleranceMetres: locating.toleranceMetres),
+            logger: logger) { found = row }
+        guard let found, found.boundariesLoaded else { throw TicketStoreError.boundariesNotLoaded }
+        let district: DistrictCode
+        do {
+            district = try locating.district(
+                stated: given.districtCode,
+                finding: .init(pointDistrict: found.district.flatMap(DistrictCode.init), distanceToStatedMetres: found.statedDistance))
+        } catch {
+            var names: [String: String] = [:]
+            if let code = found.district, let name = found.districtName { names[code] = name }
+            if let code = given.districtCode?.rawValue, let name = found.statedName { names[code] = name }
+            throw TicketStoreError.location(error, districtNames: names)
+        }
+        var location = Location(districtCode: district, streetCode: given.streetCode, address: given.address, lat: lat, lon: lon)
+        var located: [String: String] = [:]
+        if given.districtCode == nil { located["districtFrom"] = "point" }
+        if location.streetCode == nil, let street = found.street {
+            location.streetCode = street
+            located["streetFrom"] = found.streetApproximate == true ? "approximate street area" : "street boundary"
+        }
+        return (location, located)
+    }
+
     private func create(
-        _ input: IntakeInput, id: UUID, as identity: Identity, now: Date, on connection: PostgresConnection, logger: Logger
+        _ input: IntakeInput, at location: Location, located: [String: String], id: UUID, as identity: Identity, now: Date,
+        on connection: PostgresConnection, logger: Logger
     ) async throws -> Ticket {
         // The district (a code of the right shape may still name none of the 16, and no partition would take it),
         // the class (an active class of the catalogue, not an area) and the street: one round trip.
         var references: IntakeReferences.Row?
         for try await row in try await connection.execute(
             IntakeReferences(
-                districtCode: input.location.districtCode.rawValue, categoryCode: input.categoryCode,
+                districtCode: location.districtCode.rawValue, categoryCode: input.categoryCode,
                 streetCode: input.location.streetCode),
             logger: logger) { references = row }
         guard let references, references.districtExists else {
@@ -161,17 +232,10 @@ public struct TicketStore: Sendable {
         let defaultUnit = references.defaultUnit
         if input.location.streetCode != nil {
             guard references.streetKind == UnitKind.street.rawValue,
-                  references.streetDistrict == input.location.districtCode.rawValue
+                  references.streetDistrict == location.districtCode.rawValue
             else {
-                throw TicketStoreError.invalid(field: "location.streetCode", message: "not a street-level unit of district \(input.location.districtCode)")
+                throw TicketStoreError.invalid(field: "location.streetCode", message: "not a street-level unit of district \(location.districtCode)")
             }
-        }
-        // A point but no street: the street whose imported boundary covers it, if any (else dispatch decides).
-        var location = input.location
-        if location.streetCode == nil, let lat = location.lat, let lon = location.lon {
-            for try await street in try await connection.query(
-                "SELECT hotline.street_at(\(location.districtCode.rawValue), \(lat), \(lon))", logger: logger
-            ).decode(String?.self) { location.streetCode = street }
         }
         let tier = policy.effectiveTier(classTier: classTier, urgent: input.urgent)
         var ticket = Ticket(
@@ -181,7 +245,7 @@ public struct TicketStore: Sendable {
             location: location, urgent: input.urgent, channel: input.channel, unitIDs: [], supervised: false,
             mergedInto: nil, answer: nil, createdBy: identity.id, createdAt: now, updatedAt: now, closedAt: nil,
             dispatches: [])
-        var events = [EventDraft(kind: "received", data: ["channel": input.channel.rawValue])]
+        var events = [EventDraft(kind: "received", data: ["channel": input.channel.rawValue].merging(located) { a, _ in a })]
         if let answer = input.answer {
             guard input.type == .consultation else {
                 throw TicketStoreError.invalid(field: "answer", message: "only a consultation is answered at once")
@@ -200,7 +264,7 @@ public struct TicketStore: Sendable {
         let nameSealed = ByteBuffer(bytes: try cipher.seal(input.requesterName, context: Self.context(id, "name")))
         let phoneSealed = ByteBuffer(bytes: try cipher.seal(input.requesterPhone, context: Self.context(id, "phone")))
         var values = PostgresBindings()
-        values.append(input.location.districtCode.rawValue)
+        values.append(location.districtCode.rawValue)
         values.append(id)
         values.append(now)
         values.append(ticket.status.rawValue)
@@ -215,9 +279,9 @@ public struct TicketStore: Sendable {
         values.append(PersonalData.maskName(input.requesterName))
         values.append(PersonalData.maskPhone(input.requesterPhone))
         values.append(location.streetCode)
-        values.append(input.location.address)
-        values.append(input.location.lat)
-        values.append(input.location.lon)
+        values.append(location.address)
+        values.append(location.lat)
+        values.append(location.lon)
         values.append(input.urgent)
         values.append(input.channel.rawValue)
         values.append(ticket.unitIDs)
